@@ -1,0 +1,40 @@
+# Two commands for a fresh machine with Python 3.11 and make: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: install run test lint format bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+## make run: demo data if data/incoming is empty, load it, build, print a summary
+run: $(INSTALLED)
+	$(BIN)/shoplog run
+
+## make test: the whole pytest suite (PostgreSQL must be reachable)
+test: $(INSTALLED)
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check flows tests
+	$(BIN)/ruff format --check flows tests
+
+format: $(INSTALLED)
+	$(BIN)/ruff format flows tests
+	$(BIN)/ruff check --fix flows tests
+
+bench: $(INSTALLED)
+	$(BIN)/shoplog bench load
+
+clean:
+	rm -rf target data/warehouse.duckdb data/locks logs

@@ -1,0 +1,1 @@
+"""shoplog: the Python package - CLI, Prefect flows, and the steps they compose."""

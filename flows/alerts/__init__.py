@@ -1,0 +1,5 @@
+"""One notification path: a log line, a row in audit.alerts, and a webhook POST when configured."""
+
+from flows.alerts.notify import Alert, notify, quarantine_alerts, read_alerts
+
+__all__ = ["Alert", "notify", "quarantine_alerts", "read_alerts"]

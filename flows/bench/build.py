@@ -1,0 +1,70 @@
+"""Build benchmark: a full dbt build of N web events, then an incremental build after +1 %.
+
+Both builds run in the same process tree on the same machine, one after the other, so their
+ratio is meaningful even on a noisy shared machine; the absolute seconds are not.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flows.dbt_runner import DbtResult, run_dbt
+from flows.engine import ShoplogError, Target
+from flows.generate import generate
+from flows.load import load_files
+
+INCREMENT = 0.01
+
+
+def bench_build(
+    target: Target,
+    workdir: Path,
+    events: int,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, float | int]:
+    """Generate, load and fully build `events` web events; then add 1 % and build again."""
+    say = progress or (lambda _message: None)
+    base_dir, extra_dir = workdir / "base", workdir / "extra"
+    say(f"generating {events:,} events (+{INCREMENT:.0%}) ...")
+    base = generate(base_dir, seed=1, events=events, days=30, defect_rate=0.02)
+    extra = generate(
+        extra_dir, seed=2, events=max(1, int(events * INCREMENT)), days=1, defect_rate=0.02
+    )
+
+    say("loading ...")
+    load_seconds = timed(lambda: load_files(target, sorted(_files(base_dir))))
+    say("full build ...")
+    full_seconds = timed(lambda: _build(target, ["build", "--full-refresh"], workdir))
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    load_files(target, sorted(_files(extra_dir)))
+    say("incremental build ...")
+    incremental_seconds = timed(lambda: _build(target, ["build"], workdir))
+    return {
+        "web_events": base.records["web_events"],
+        "added_web_events": extra.records["web_events"],
+        "load_seconds": round(load_seconds, 2),
+        "full_build_seconds": round(full_seconds, 2),
+        "incremental_build_seconds": round(incremental_seconds, 2),
+        "incremental_ratio": round(incremental_seconds / full_seconds, 3),
+        "peak_build_rss_mb": round(peak_rss_mb),
+    }
+
+
+def _files(directory: Path) -> list[Path]:
+    return [p for p in directory.iterdir() if p.is_file()]
+
+
+def _build(target: Target, args: list[str], workdir: Path) -> DbtResult:
+    result = run_dbt(args, target, target_path=workdir / "target")
+    if not result.ok:
+        raise ShoplogError(result.failure_summary())
+    return result
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started

@@ -1,0 +1,219 @@
+"""The one module that knows the warehouse targets: where they are, how to connect, who may write.
+
+Every step reaches the warehouse through here. It imports no step and no flow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TARGETS = ("duckdb", "postgres")
+SCHEMAS = ("raw", "staging", "quarantine", "intermediate", "marts", "ml", "audit")
+DEFAULT_LOCK_TIMEOUT_S = 600.0
+
+
+class ShoplogError(Exception):
+    """A failure the user can act on: the CLI prints its message on one line and exits 1."""
+
+
+def project_root() -> Path:
+    """The dbt project root: SHOPLOG_HOME, else the checkout this package was installed from."""
+    env = os.environ.get("SHOPLOG_HOME")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SHOPLOG_DATA_DIR", project_root() / "data")).resolve()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A warehouse: the dbt target name plus how Python reaches the same database."""
+
+    name: str
+    duckdb_path: Path | None = None
+    pg_dsn: dict[str, str] | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable identity of the warehouse, used to name its writer lock."""
+        if self.duckdb_path is not None:
+            return str(self.duckdb_path)
+        assert self.pg_dsn is not None
+        return "pg-{host}-{port}-{dbname}".format(**self.pg_dsn)
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt subprocess so that it builds exactly this warehouse."""
+        env = {"SHOPLOG_TARGET": self.name}
+        if self.duckdb_path is not None:
+            env["SHOPLOG_DUCKDB_PATH"] = str(self.duckdb_path)
+        if self.pg_dsn is not None:
+            env.update(
+                PGHOST=self.pg_dsn["host"],
+                PGPORT=self.pg_dsn["port"],
+                PGUSER=self.pg_dsn["user"],
+                PGDATABASE=self.pg_dsn["dbname"],
+            )
+        return env
+
+
+def resolve_target(name: str | None = None) -> Target:
+    """The target named, else SHOPLOG_TARGET, else duckdb; paths and libpq settings from env."""
+    name = name or os.environ.get("SHOPLOG_TARGET") or "duckdb"
+    if name == "duckdb":
+        default = data_dir() / "warehouse.duckdb"
+        path = Path(os.environ.get("SHOPLOG_DUCKDB_PATH", default)).resolve()
+        return Target(name, duckdb_path=path)
+    if name == "postgres":
+        return Target(name, pg_dsn=pg_settings())
+    raise ShoplogError(f"unknown target {name!r}: choose one of {', '.join(TARGETS)}")
+
+
+def pg_settings() -> dict[str, str]:
+    """libpq settings from the standard PG* variables, with the local defaults the profile uses.
+
+    The password is deliberately absent: libpq reads PGPASSWORD (or ~/.pgpass) itself, so it is
+    never copied into our objects, logs or error messages.
+    """
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "5432"),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "dbname": os.environ.get("PGDATABASE", "shoplog"),
+    }
+
+
+def connect(target: Target, read_only: bool = False) -> Any:
+    """A DB-API connection to the warehouse; DuckDB readers open the file read-only."""
+    if target.duckdb_path is not None:
+        import duckdb
+
+        if read_only and not target.duckdb_path.exists():
+            raise ShoplogError(f"no warehouse at {target.duckdb_path}: run `shoplog run` first")
+        target.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return duckdb.connect(str(target.duckdb_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise ShoplogError(f"cannot open {target.duckdb_path}: {first_line(exc)}") from exc
+    import psycopg2
+
+    assert target.pg_dsn is not None
+    try:
+        conn = psycopg2.connect(connect_timeout=10, **target.pg_dsn)
+    except psycopg2.OperationalError as exc:
+        raise ShoplogError(
+            "cannot reach PostgreSQL at {host}:{port} database {dbname} as {user}: ".format(
+                **target.pg_dsn
+            )
+            + first_line(exc)
+        ) from exc
+    if read_only:
+        conn.set_session(readonly=True)
+    return conn
+
+
+def list_relations(target: Target) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view in the shoplog schemas."""
+    conn = connect(target, read_only=True)
+    try:
+        cur = conn.cursor()
+        marker = "%s" if target.pg_dsn else "?"
+        cur.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema in ({', '.join([marker] * len(SCHEMAS))})",
+            list(SCHEMAS),
+        )
+        return {(schema, name) for schema, name in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def scratch_postgres_database(prefix: str = "shoplog_scratch") -> Iterator[Target]:
+    """A new, empty PostgreSQL database `<prefix>_<hex>` on the libpq server, dropped afterwards
+    (for tests and benchmarks that must never touch a real warehouse)."""
+    import secrets
+
+    import psycopg2
+    from psycopg2 import sql
+
+    settings = pg_settings()
+    try:
+        admin = psycopg2.connect(connect_timeout=5, **{**settings, "dbname": "postgres"})
+    except psycopg2.OperationalError as exc:
+        where = "{host}:{port} as {user}".format(**settings)
+        raise ShoplogError(f"PostgreSQL is unreachable at {where}: {first_line(exc)}") from None
+    admin.autocommit = True  # CREATE/DROP DATABASE cannot run inside a transaction
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    try:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        try:
+            yield Target("postgres", pg_dsn={**settings, "dbname": name})
+        finally:
+            with admin.cursor() as cur:
+                # FORCE: a connection left open by a failure must not keep the database alive
+                cur.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
+    finally:
+        admin.close()
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+_held_locks: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def writer_lock(target: Target, timeout_s: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's single-writer lock; wait up to timeout_s, then fail clearly.
+
+    DuckDB allows one writer process per file, and on PostgreSQL two concurrent loads or builds
+    would interleave batches, so every writing step of every target takes this lock. It is
+    re-entrant within a process, so a flow may hold it around steps that take it themselves.
+    """
+    if timeout_s is None:
+        timeout_s = float(os.environ.get("SHOPLOG_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S))
+    lock_dir = data_dir() / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() else "_" for c in target.key)[-150:]
+    lock_path = str(lock_dir / f"{safe}.lock")
+    if _held_locks.get(lock_path):
+        _held_locks[lock_path] += 1
+        try:
+            yield
+        finally:
+            _held_locks[lock_path] -= 1
+        return
+    deadline = time.monotonic() + timeout_s
+    with open(lock_path, "a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ShoplogError(
+                        f"another shoplog process is writing to {target.key} "
+                        f"(waited {timeout_s:.0f}s for its lock); try again when it finishes"
+                    ) from None
+                time.sleep(0.2)
+        _held_locks[lock_path] = 1
+        try:
+            yield
+        finally:
+            _held_locks.pop(lock_path, None)
+            fcntl.flock(handle, fcntl.LOCK_UN)

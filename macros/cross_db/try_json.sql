@@ -1,0 +1,41 @@
+{#- A JSON object parsed from text, or null when the text is not a JSON object.
+    PostgreSQL 15 raises on an invalid jsonb cast, so it goes through a helper function. -#}
+{% macro try_json(text_expr) -%}
+    {{ return(adapter.dispatch('try_json', 'shoplog')(text_expr)) }}
+{%- endmacro %}
+
+{% macro default__try_json(text_expr) -%}
+    case when json_valid({{ text_expr }}) and json_type({{ text_expr }}) = 'OBJECT'
+              and not {{ shoplog.duckdb_json_leniency(text_expr) }}
+         then cast({{ text_expr }} as json) end
+{%- endmacro %}
+
+{#- DuckDB's JSON reader accepts what RFC 8259 and PostgreSQL reject: trailing commas, NaN and
+    Infinity; PostgreSQL's jsonb also rejects the \u0000 escape. True for such texts, so that
+    every engine quarantines exactly the same records. String contents are blanked first, so
+    a ",}" inside a string value does not count. -#}
+{% macro duckdb_json_leniency(text_expr) -%}
+    (regexp_matches(
+        regexp_replace({{ text_expr }}, '"(?:[^"\\]|\\.)*"', '""', 'g'),
+        ',\s*[}\]]|NaN|Infinity')
+     or contains({{ text_expr }}, '\u0000'))
+{%- endmacro %}
+
+{% macro postgres__try_json(text_expr) -%}
+    {{ target.schema }}.shoplog_try_jsonb_object({{ text_expr }})
+{%- endmacro %}
+
+{#- A JSON array parsed from text, or null when the text is not a JSON array. -#}
+{% macro try_json_array(text_expr) -%}
+    {{ return(adapter.dispatch('try_json_array', 'shoplog')(text_expr)) }}
+{%- endmacro %}
+
+{% macro default__try_json_array(text_expr) -%}
+    case when json_valid({{ text_expr }}) and json_type({{ text_expr }}) = 'ARRAY'
+              and not {{ shoplog.duckdb_json_leniency(text_expr) }}
+         then cast({{ text_expr }} as json) end
+{%- endmacro %}
+
+{% macro postgres__try_json_array(text_expr) -%}
+    {{ target.schema }}.shoplog_try_jsonb_array({{ text_expr }})
+{%- endmacro %}

@@ -1,0 +1,106 @@
+{#- The browser events of a raw log relation, parsed and typed as far as they go, with every
+    contract check they fail (reject_reasons, reject_details). One row per raw row.
+    Shared by base_web__events (the materialized log) and stg_web__events_tail (the fresh tail
+    of the log), so both type events exactly the same way.
+    raw_relation: a relation or CTE name with the raw log's columns. -#}
+{% macro web_events_parsed(raw_relation) -%}
+{%- set checks = [
+    ('invalid_utf8', 'record is null'),
+    ('empty_record', "record is not null and trim(record) = ''"),
+    ('unparsable_json', "trim(record) != '' and payload is null"),
+    ('missing_event_id', 'payload is not null and event_id is null'),
+    ('missing_event_type', 'payload is not null and typed.event_type is null'),
+    ('unknown_event_type', 'typed.event_type is not null and event_contract.event_type is null'),
+    ('missing_client_ts', 'payload is not null and client_ts_text is null'),
+    ('mistyped_client_ts', 'client_ts_text is not null and client_ts is null'),
+    ('mistyped_received_at', 'received_at_text is not null and received_at is null'),
+    ('missing_sku', 'event_contract.requires_sku and sku is null'),
+    ('missing_price', 'event_contract.requires_price and price_text is null'),
+    ('mistyped_price', 'price_text is not null and price is null'),
+    ('missing_quantity', 'event_contract.requires_quantity and quantity_text is null'),
+    ('mistyped_quantity', 'quantity_text is not null and quantity is null'),
+    ('missing_user_email', 'event_contract.requires_user_email and user_email_original is null'),
+    ('missing_order_ref', 'event_contract.requires_order_ref and order_ref is null'),
+    ('impossible_quantity', 'quantity < event_contract.min_quantity or quantity > event_contract.max_quantity'),
+    ('impossible_price', 'price < 0 or price > event_contract.max_price'),
+    ('timestamp_out_of_range', shoplog.out_of_range('client_ts', '_loaded_at')),
+] %}
+
+with
+
+
+event_contract as (
+    select * from {{ ref('event_contract') }}
+),
+
+parsed as (
+    select
+        _batch_id,
+        _line_number,
+        _source_file,
+        _loaded_at,
+        record,
+        {{ shoplog.try_json('record') }} as payload
+    from {{ raw_relation }}
+),
+
+extracted as (
+    select
+        parsed.*,
+        {{ shoplog.json_text('payload', 'event_id') }} as event_id,
+        {{ shoplog.json_text('payload', 'event_type') }} as event_type,
+        {{ shoplog.json_text('payload', 'anonymous_id') }} as anonymous_id,
+        {{ shoplog.json_text('payload', 'user_email') }} as user_email_original,
+        {{ shoplog.json_text('payload', 'sku') }} as sku,
+        {{ shoplog.json_text('payload', 'price') }} as price_text,
+        {{ shoplog.json_text('payload', 'quantity') }} as quantity_text,
+        {{ shoplog.json_text('payload', 'order_ref') }} as order_ref,
+        {{ shoplog.json_text('payload', 'client_ts') }} as client_ts_text,
+        {{ shoplog.json_text('payload', 'received_at') }} as received_at_text,
+        {{ shoplog.json_text('payload', 'page_url') }} as page_url,
+        {{ shoplog.json_text('payload', 'user_agent') }} as user_agent
+    from parsed
+),
+
+typed as (
+    select
+        extracted.*,
+        {{ shoplog.cast_or_null('price_text', 'decimal(18,2)') }} as price,
+        {{ shoplog.cast_or_null('quantity_text', 'bigint') }} as quantity,
+        {{ shoplog.to_utc_timestamp('client_ts_text') }} as client_ts,
+        {{ shoplog.to_utc_timestamp('received_at_text') }} as received_at
+    from extracted
+),
+
+checked as (
+    select
+        typed.*,
+        {{ shoplog.reject_reasons(checks) }} as reject_reasons,
+        {{ shoplog.reject_details(checks) }} as reject_details
+    from typed
+    left join event_contract
+        on typed.event_type = event_contract.event_type
+)
+
+select
+    _batch_id,
+    _line_number,
+    _source_file,
+    _loaded_at,
+    event_id,
+    event_type,
+    anonymous_id,
+    user_email_original,
+    {{ shoplog.normalize_email_basic('user_email_original') }} as user_email,
+    sku,
+    price,
+    quantity,
+    order_ref,
+    client_ts,
+    coalesce(received_at, _loaded_at) as received_at,
+    page_url,
+    user_agent,
+    reject_reasons,
+    reject_details
+from checked
+{%- endmacro %}

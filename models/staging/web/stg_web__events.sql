@@ -1,0 +1,67 @@
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+-- Clean web events, one row per event_id: delivery is at-least-once, so the first received
+-- copy wins (ties broken by position in the log, so the choice is deterministic).
+-- Incremental: new copies are weighed against the copy already kept for the same event, so an
+-- incremental run keeps exactly the row a full refresh would, even for duplicates that span
+-- batches or arrive late.
+with
+
+parsed_events as (
+    select * from {{ ref('base_web__events') }}
+    where reject_reasons is null
+    {% if is_incremental() -%}
+    and _batch_id > (
+        select coalesce(max(_batch_id), 0) - {{ var('web_events_lookback_batches') }}
+        from {{ this }}
+    )
+    {%- endif %}
+),
+
+candidates as (
+    select
+        event_id, event_type, anonymous_id, user_email_original, user_email, sku, price,
+        quantity, order_ref, client_ts, received_at, page_url, user_agent,
+        _batch_id, _line_number, _loaded_at
+    from parsed_events
+    {% if is_incremental() -%}
+    union all
+    select
+        event_id, event_type, anonymous_id, user_email_original, user_email, sku, price,
+        quantity, order_ref, client_ts, received_at, page_url, user_agent,
+        _batch_id, _line_number, _loaded_at
+    from {{ this }}
+    where event_id in (select event_id from parsed_events)
+    {%- endif %}
+),
+
+deduplicated as (
+    {{ shoplog.dedupe(
+        relation='candidates',
+        partition_by='event_id',
+        order_by='received_at, _batch_id, _line_number'
+    ) }}
+)
+
+select
+    event_id,
+    event_type,
+    anonymous_id,
+    user_email_original,
+    user_email,
+    sku,
+    price,
+    quantity,
+    order_ref,
+    client_ts,
+    received_at,
+    page_url,
+    user_agent,
+    _batch_id,
+    _line_number,
+    _loaded_at
+from deduplicated

@@ -1,0 +1,55 @@
+{{ config(materialized='view') }}
+-- The fresh tail of the web-event log: clean events in batches loaded after the last build
+-- (newer than base_web__events' high-water mark), typed exactly as the built ones, one row
+-- per event_id and none that the built past already holds. Evaluated at query time.
+with
+
+base_events as (
+    select * from {{ ref('base_web__events') }}
+),
+
+built_events as (
+    select * from {{ ref('stg_web__events') }}
+),
+
+fresh_raw as (
+    select * from {{ source('web', 'web_events') }}
+    where _batch_id > (select coalesce(max(_batch_id), 0) from base_events)
+),
+
+fresh_parsed as (
+    {{ shoplog.web_events_parsed('fresh_raw') }}
+),
+
+fresh_clean as (
+    select * from fresh_parsed
+    where reject_reasons is null
+      and event_id not in (select event_id from built_events)
+),
+
+deduplicated as (
+    {{ shoplog.dedupe(
+        relation='fresh_clean',
+        partition_by='event_id',
+        order_by='received_at, _batch_id, _line_number'
+    ) }}
+)
+
+select
+    event_id,
+    event_type,
+    anonymous_id,
+    user_email_original,
+    user_email,
+    sku,
+    price,
+    quantity,
+    order_ref,
+    client_ts,
+    received_at,
+    page_url,
+    user_agent,
+    _batch_id,
+    _line_number,
+    _loaded_at
+from deduplicated

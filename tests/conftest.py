@@ -1,0 +1,55 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from flows.engine import ShoplogError, Target, scratch_postgres_database
+
+
+@contextlib.contextmanager
+def _fresh_pg_database() -> Iterator[Target]:
+    """A new, empty PostgreSQL database `shoplog_test_<hex>`, dropped afterwards.
+
+    An unreachable server fails the test: a suite that skips its PostgreSQL half would pass
+    while proving nothing about that target.
+    """
+    try:
+        with scratch_postgres_database("shoplog_test") as target:
+            yield target  # fixtures never see a test's exceptions here
+    except ShoplogError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def pg_target() -> Iterator[Target]:
+    """A fresh PostgreSQL database for one test."""
+    with _fresh_pg_database() as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def pg_target_module() -> Iterator[Target]:
+    """A fresh PostgreSQL database shared by one test module (for expensive builds)."""
+    with _fresh_pg_database() as target:
+        yield target
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the suite out of the project's own data/ (locks, incoming files, warehouse)."""
+    data = tmp_path_factory.mktemp("shoplog-data")
+    saved = {k: os.environ.get(k) for k in ("SHOPLOG_DATA_DIR", "SHOPLOG_DUCKDB_PATH")}
+    os.environ["SHOPLOG_DATA_DIR"] = str(data)
+    os.environ["SHOPLOG_DUCKDB_PATH"] = str(data / "warehouse.duckdb")
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

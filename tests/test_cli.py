@@ -1,0 +1,96 @@
+"""The `shoplog` command as a user runs it: a real subprocess, real files, real warehouse."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+SHOPLOG = str(Path(sys.executable).with_name("shoplog"))
+
+
+def shoplog(*args: str, data_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "SHOPLOG_DATA_DIR": str(data_dir),
+        "SHOPLOG_DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
+        "SHOPLOG_TARGET": "duckdb",
+        "PREFECT_HOME": str(data_dir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.run(
+        [SHOPLOG, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    """A non-zero exit whose reason is one line, the last on stderr (progress may precede it)."""
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("shoplog: error: ")]
+    assert errors == [lines[-1]], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[-1]
+
+
+def test_load_of_a_missing_file_is_a_one_line_error_and_touches_nothing(tmp_path: Path) -> None:
+    result = shoplog("load", str(tmp_path / "web_events_nope.jsonl"), data_dir=tmp_path)
+    assert_one_line_error(result, "web_events_nope.jsonl")
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_load_of_an_unrecognised_file_name_is_a_one_line_error(tmp_path: Path) -> None:
+    stray = tmp_path / "orders.txt"
+    stray.write_text("hello\n")
+    assert_one_line_error(shoplog("load", str(stray), data_dir=tmp_path), "orders.txt")
+
+
+def test_bad_generator_arguments_are_a_one_line_error(tmp_path: Path) -> None:
+    result = shoplog("generate", "--out", str(tmp_path / "g"), "--events", "0", data_dir=tmp_path)
+    assert_one_line_error(result, "events")
+
+
+def test_build_on_an_empty_log_succeeds_with_empty_tables(tmp_path: Path) -> None:
+    result = shoplog("build", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("select count(*) from marts.fct_daily_revenue").fetchone() == (0,)
+
+
+def test_a_failing_build_is_a_one_line_error_naming_the_model(tmp_path: Path) -> None:
+    # A raw table that lost a column (say, edited by hand) breaks the model reading it.
+    shoplog("build", data_dir=tmp_path)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
+        conn.sql("alter table raw.shopify_orders drop column record")
+    result = shoplog("build", data_dir=tmp_path)
+    assert_one_line_error(result, "dbt build failed", "base_shopify__orders", "record")
+
+
+@pytest.mark.slow
+def test_run_twice_builds_once_and_adds_no_raw_rows_the_second_time(tmp_path: Path) -> None:
+    first = shoplog("run", "--demo-events", "2000", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "demo data generated" in first.stdout
+    assert re.search(r"quarantined so far: [1-9][\d,]* rows", first.stdout), first.stdout
+    assert re.search(r"seconds: generate [\d.]+, load [\d.]+, build [\d.]+", first.stdout)
+    raw_sql = (
+        "select (select count(*) from raw.web_events) + (select count(*) from raw.shopify_orders)"
+        " + (select count(*) from raw.braintree_transactions)"
+    )
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        raw_after_first = conn.execute(raw_sql).fetchone()[0]
+    assert raw_after_first > 0
+
+    second = shoplog("run", "--demo-events", "2000", data_dir=tmp_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "demo data generated" not in second.stdout
+    assert "0 new file(s), 0 raw rows added" in second.stdout
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute(raw_sql).fetchone()[0] == raw_after_first

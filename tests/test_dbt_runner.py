@@ -1,0 +1,43 @@
+"""dbt in a subprocess: results are read back node by node, and a timeout really kills it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.dbt_runner import run_dbt
+from flows.engine import ShoplogError, Target
+from flows.pipeline import build
+
+
+def test_a_build_that_fails_names_the_failing_model_and_its_error(tmp_path: Path) -> None:
+    target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
+    build(target)  # an empty log builds empty tables
+    with duckdb.connect(str(target.duckdb_path)) as conn:
+        conn.sql("alter table raw.web_events rename column record to payload")
+    with pytest.raises(ShoplogError) as caught:
+        build(target)
+    message = str(caught.value)
+    assert "\n" not in message
+    # the unit test on the model trips first; its own first error line names the column
+    assert message.startswith("dbt build failed: base_web__events")
+    assert "record" in message and "Error in" not in message
+
+
+def test_run_results_become_typed_node_results(tmp_path: Path) -> None:
+    target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
+    result = run_dbt(["seed"], target, target_path=tmp_path / "target")
+    assert result.ok, result.output_tail
+    seeds = {node.name: node for node in result.nodes if node.resource_type == "seed"}
+    assert set(seeds) == {"event_contract", "fx_rates"}
+    assert all(node.status == "success" and node.seconds > 0 for node in seeds.values())
+    assert not result.failures
+
+
+def test_a_timeout_kills_dbt_and_says_so(tmp_path: Path) -> None:
+    target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
+    result = run_dbt(["seed"], target, target_path=tmp_path / "target", timeout_s=0.5)
+    assert result.timed_out and not result.ok
+    assert "timed out" in result.failure_summary()
