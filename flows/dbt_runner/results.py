@@ -64,9 +64,18 @@ class DbtResult:
             return (
                 f"{command} failed: " + "; ".join(parts) + (f"; +{more} more" if more > 0 else "")
             )
-        tail = [line for line in self.output_tail.splitlines() if line.strip()]
-        reason = tail[-1].strip() if tail else f"exit code {self.returncode}"
-        return f"{command} failed: {reason}"
+        return f"{command} failed: {self.error_from_output() or f'exit code {self.returncode}'}"
+
+    def error_from_output(self) -> str:
+        """The first line that says what went wrong when no node failed (a hook, a parse error):
+        the line after dbt's 'Encountered an error' or '<Kind> Error in <node>' header."""
+        lines = [line.strip() for line in self.output_tail.splitlines() if line.strip()]
+        for index, line in enumerate(lines):
+            if line.endswith("Encountered an error:") or WHERE_HEADER.match(line):
+                for following in lines[index + 1 :]:
+                    if not (WHERE_HEADER.match(following) or following.startswith(">")):
+                        return following
+        return lines[-1] if lines else ""
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -4,27 +4,27 @@
     of the log), so both type events exactly the same way.
     raw_relation: a relation or CTE name with the raw log's columns. -#}
 {% macro web_events_parsed(raw_relation) -%}
-{%- set checks = [
-    ('invalid_utf8', 'record is null'),
-    ('empty_record', "record is not null and trim(record) = ''"),
-    ('unparsable_json', "trim(record) != '' and payload is null"),
-    ('missing_event_id', 'payload is not null and event_id is null'),
-    ('missing_event_type', 'payload is not null and typed.event_type is null'),
-    ('unknown_event_type', 'typed.event_type is not null and event_contract.event_type is null'),
-    ('missing_client_ts', 'payload is not null and client_ts_text is null'),
-    ('mistyped_client_ts', 'client_ts_text is not null and client_ts is null'),
-    ('mistyped_received_at', 'received_at_text is not null and received_at is null'),
-    ('missing_sku', 'event_contract.requires_sku and sku is null'),
-    ('missing_price', 'event_contract.requires_price and price_text is null'),
-    ('mistyped_price', 'price_text is not null and price is null'),
-    ('missing_quantity', 'event_contract.requires_quantity and quantity_text is null'),
-    ('mistyped_quantity', 'quantity_text is not null and quantity is null'),
-    ('missing_user_email', 'event_contract.requires_user_email and user_email_original is null'),
-    ('missing_order_ref', 'event_contract.requires_order_ref and order_ref is null'),
-    ('impossible_quantity', 'quantity < event_contract.min_quantity or quantity > event_contract.max_quantity'),
-    ('impossible_price', 'price < 0 or price > event_contract.max_price'),
-    ('timestamp_out_of_range', shoplog.out_of_range('client_ts', '_loaded_at')),
-] %}
+{%- set checks = shoplog.record_checks('payload', 'unparsable_json')
+    + shoplog.field_checks('event_id', 'event_id')
+    + shoplog.field_checks('event_type', 'typed.event_type')
+    + [('unknown_event_type', 'typed.event_type is not null and event_contract.event_type is null')]
+    + shoplog.field_checks('client_ts', 'client_ts_text', 'client_ts')
+    + shoplog.field_checks('received_at', 'received_at_text', 'received_at', required=false)
+    + shoplog.field_checks('sku', 'sku', parsed_condition='event_contract.requires_sku')
+    + shoplog.field_checks('price', 'price_text', 'price',
+                           parsed_condition='event_contract.requires_price')
+    + shoplog.field_checks('quantity', 'quantity_text', 'quantity',
+                           parsed_condition='event_contract.requires_quantity')
+    + shoplog.field_checks('user_email', 'user_email_original',
+                           parsed_condition='event_contract.requires_user_email')
+    + shoplog.field_checks('order_ref', 'order_ref',
+                           parsed_condition='event_contract.requires_order_ref')
+    + [
+        ('impossible_quantity',
+            'quantity < event_contract.min_quantity or quantity > event_contract.max_quantity'),
+        ('impossible_price', 'price < 0 or price > event_contract.max_price'),
+        ('timestamp_out_of_range', shoplog.out_of_range('client_ts', '_loaded_at')),
+    ] %}
 
 with
 

@@ -5,23 +5,22 @@
     ~ 'payment_instrument_type,customer_id,customer_email,customer_phone,order_id,line_items_json' %}
 {%- set columns = expected_header.split(',') %}
 
-{%- set checks = [
-    ('invalid_utf8', 'record is null'),
-    ('unexpected_header', "coalesce(header, '') != '" ~ expected_header ~ "'"),
-    ('empty_record', "record is not null and trim(record) = ''"),
-    ('unparsable_csv', "trim(record) != '' and fields is null"),
-    ('wrong_column_count', 'fields is not null and field_count != ' ~ columns | length),
-    ('missing_transaction_id', 'field_count = 12 and transaction_id_text is null'),
-    ('missing_created_at', 'field_count = 12 and created_at_text is null'),
-    ('mistyped_created_at', 'field_count = 12 and created_at_text is not null and created_at is null'),
-    ('missing_amount', 'field_count = 12 and amount_text is null'),
-    ('mistyped_amount', 'field_count = 12 and amount_text is not null and amount is null'),
-    ('impossible_amount', 'field_count = 12 and amount < 0'),
-    ('unknown_type', "field_count = 12 and coalesce(type_text, '') not in ('sale', 'credit')"),
-    ('unparsable_line_items',
-        'field_count = 12 and line_items_json_text is not null and line_items is null'),
-    ('timestamp_out_of_range', shoplog.out_of_range('created_at', '_loaded_at')),
-] %}
+{%- set row_ok = 'field_count = ' ~ columns | length %}
+{%- set checks = shoplog.record_checks('fields', 'unparsable_csv')
+    + [
+        ('unexpected_header', "coalesce(header, '') != '" ~ expected_header ~ "'"),
+        ('wrong_column_count', 'fields is not null and not ' ~ row_ok),
+    ]
+    + shoplog.field_checks('transaction_id', 'transaction_id_text', parsed_condition=row_ok)
+    + shoplog.field_checks('created_at', 'created_at_text', 'created_at', parsed_condition=row_ok)
+    + shoplog.field_checks('amount', 'amount_text', 'amount', parsed_condition=row_ok)
+    + [
+        ('impossible_amount', row_ok ~ ' and amount < 0'),
+        ('unknown_type', row_ok ~ " and coalesce(type_text, '') not in ('sale', 'credit')"),
+        ('unparsable_line_items',
+            row_ok ~ ' and line_items_json_text is not null and line_items is null'),
+        ('timestamp_out_of_range', shoplog.out_of_range('created_at', '_loaded_at')),
+    ] %}
 
 with
 

@@ -1,22 +1,17 @@
 -- Every raw Shopify order version, parsed and typed as far as it goes, with the checks it fails.
-{%- set checks = [
-    ('invalid_utf8', 'record is null'),
-    ('empty_record', "record is not null and trim(record) = ''"),
-    ('unparsable_json', "trim(record) != '' and payload is null"),
-    ('missing_id', 'payload is not null and order_id_text is null'),
-    ('mistyped_id', 'order_id_text is not null and order_id is null'),
-    ('missing_created_at', 'payload is not null and created_at_text is null'),
-    ('mistyped_created_at', 'created_at_text is not null and created_at is null'),
-    ('missing_updated_at', 'payload is not null and updated_at_text is null'),
-    ('mistyped_updated_at', 'updated_at_text is not null and updated_at is null'),
-    ('missing_currency', 'payload is not null and currency is null'),
-    ('missing_total_price', 'payload is not null and total_price_text is null'),
-    ('mistyped_total_price', 'total_price_text is not null and total_price is null'),
-    ('mistyped_current_total_price',
-        'current_total_price_text is not null and current_total_price is null'),
-    ('impossible_amount', 'total_price < 0 or current_total_price < 0 or current_total_price > total_price'),
-    ('timestamp_out_of_range', shoplog.out_of_range('created_at', '_loaded_at')),
-] %}
+{%- set checks = shoplog.record_checks('payload', 'unparsable_json')
+    + shoplog.field_checks('id', 'order_id_text', 'order_id')
+    + shoplog.field_checks('created_at', 'created_at_text', 'created_at')
+    + shoplog.field_checks('updated_at', 'updated_at_text', 'updated_at')
+    + shoplog.field_checks('currency', 'currency')
+    + shoplog.field_checks('total_price', 'total_price_text', 'total_price')
+    + shoplog.field_checks('current_total_price', 'current_total_price_text',
+                           'current_total_price', required=false)
+    + [
+        ('impossible_amount',
+            'total_price < 0 or current_total_price < 0 or current_total_price > total_price'),
+        ('timestamp_out_of_range', shoplog.out_of_range('created_at', '_loaded_at')),
+    ] %}
 
 with
 
