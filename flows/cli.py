@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from flows.console import console_without_tracebacks
 from flows.engine import TARGETS, ShoplogError, first_line, resolve_target
 
 # Telemetry has no network here, and a user's pipeline should not phone home anyway.
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="run dbt build (models, seeds and tests)")
     build.add_argument("--select", help="dbt node selection, e.g. 'stg_web__events+'")
     build.add_argument("--full-refresh", action="store_true")
+    build.add_argument(
+        "--retries", type=count, default=0, help="`dbt retry` of failed/skipped nodes, N times"
+    )
     build.set_defaults(handler=cmd_build)
 
     run = commands.add_parser(
@@ -81,7 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--select")
     run.add_argument("--full-refresh", action="store_true")
     run.add_argument("--demo-events", type=int, default=50_000)
+    run.add_argument(
+        "--retries", type=count, default=1, help="`dbt retry` of failed/skipped nodes, N times"
+    )
     run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser(
+        "serve", help="register the scheduled deployments with the Prefect server and run them"
+    )
+    serve.add_argument("--limit", type=int, default=1, help="flow runs at a time")
+    serve.set_defaults(handler=cmd_serve)
 
     replay = commands.add_parser(
         "replay", help="drop everything derived, rebuild from the raw log, compare contents"
@@ -99,7 +112,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_build.add_argument("--events", type=int, default=10_000_000)
     bench_build.set_defaults(handler=cmd_bench_build)
+    bench_flow = bench_commands.add_parser(
+        "flow", help="the pipeline flow's wall time minus its dbt time, on a Prefect server"
+    )
+    bench_flow.add_argument("--events", type=int, default=2_000)
+    bench_flow.set_defaults(handler=cmd_bench_flow)
+    bench_identity = bench_commands.add_parser(
+        "identity", help="identity-graph resolution time on a synthetic graph"
+    )
+    bench_identity.add_argument("--identifiers", type=int, default=1_000_000)
+    bench_identity.set_defaults(handler=cmd_bench_identity)
+
+    evaluate = commands.add_parser("eval", help="score the warehouse against ground truth")
+    eval_commands = evaluate.add_subparsers(title="evaluations", metavar="EVAL")
+    eval_er = eval_commands.add_parser(
+        "er", help="entity-resolution precision and recall against the generator's truth"
+    )
+    eval_er.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        help="the generator's ground_truth/ folder (default: data/incoming/ground_truth)",
+    )
+    eval_er.set_defaults(handler=cmd_eval_er)
+
+    quality = commands.add_parser(
+        "quality", help="dbt tests, Great Expectations suites and SLAs; fails on an error"
+    )
+    quality.add_argument("--skip-dbt-tests", action="store_true", help="only the suites and SLAs")
+    quality.set_defaults(handler=cmd_quality)
+
+    docs = commands.add_parser("docs", help="write the static dbt docs site; --serve to browse it")
+    docs.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1 afterwards")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(handler=cmd_docs)
     return parser
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -140,22 +195,30 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from flows.pipeline import build
 
+    # a plain call, not the Prefect `build` flow: no server or ephemeral API to start first
     target = resolve_target()
-    result = build(target, args.select, args.full_refresh, on_line=dbt_progress)
+    result = build(
+        target, args.select, args.full_refresh, on_line=dbt_progress, retries=args.retries
+    )
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts().items()))
-    print(f"dbt build on {target.name} finished in {result.seconds:.1f}s: {counts}")
+    print(
+        f"dbt build on {target.name} finished in {result.seconds:.1f}s: {counts}"
+        + retried(result.retries)
+    )
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.pipeline import pipeline
 
+    console_without_tracebacks()
     summary = pipeline(
         target=resolve_target().name,
         incoming=str(args.incoming) if args.incoming else None,
         select=args.select,
         full_refresh=args.full_refresh,
         demo_events=args.demo_events,
+        retries=args.retries,
     )
     print(f"\nshoplog run on {summary.target}")
     if summary.generated_demo_data:
@@ -165,11 +228,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{summary.files_skipped} already loaded"
     )
     print("  rows per layer: " + ", ".join(f"{k} {v:,}" for k, v in summary.rows_per_layer.items()))
+    print(f"  quality: {summary.quality}")
     print(f"  quarantined so far: {summary.quarantined_rows:,} rows")
     for message in summary.alerts:
         print(f"  ALERT quarantine spike: {message}")
-    print("  dbt: " + ", ".join(f"{n} {s}" for s, n in sorted(summary.dbt_counts.items())))
+    dbt_counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.dbt_counts.items()))
+    print(f"  dbt: {dbt_counts}{retried(summary.dbt_retries)}")
     print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in summary.seconds.items()))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.deployments import serve
+
+    console_without_tracebacks()
+    serve(limit=args.limit)
     return 0
 
 
@@ -230,7 +303,88 @@ def cmd_bench_build(args: argparse.Namespace) -> int:
         f"{'ratio incremental / full':<32}{figures['incremental_ratio']:>12.3f}  (target <= 0.10)"
     )
     print(f"{'peak dbt RSS':<32}{figures['peak_build_rss_mb']:>12,} MB")
+    print("slowest nodes of the incremental build:")
+    for node, seconds in figures["incremental_slowest_nodes"].items():
+        print(f"  {node:<58}{seconds:>8.2f} s")
     return 0
+
+
+def cmd_bench_identity(args: argparse.Namespace) -> int:
+    from flows.bench.identity import bench_identity
+
+    with tempfile.TemporaryDirectory(prefix="shoplog-bench-") as tmp:
+        print_stderr(f"resolving a synthetic graph of {args.identifiers:,} identifiers ...")
+        figures = bench_identity(Path(tmp), args.identifiers)
+    print(f"{'identifiers':<32}{figures['identifiers']:>12,}")
+    print(f"{'edges':<32}{figures['edges']:>12,}")
+    print(f"{'components':<32}{figures['components']:>12,}")
+    print(f"{'graph models':<32}{figures['seconds']:>12.2f} s  (target < 30 s)")
+    print(f"{'whole dbt run':<32}{figures['dbt_seconds']:>12.2f} s")
+    return 0
+
+
+def cmd_eval_er(args: argparse.Namespace) -> int:
+    from flows.eval import evaluate_entity_resolution
+    from flows.pipeline import incoming_dir
+
+    truth = args.truth or incoming_dir() / "ground_truth"
+    if not truth.exists():
+        raise ShoplogError(f"no ground truth at {truth}: pass --truth DIR")
+    scores = evaluate_entity_resolution(resolve_target(), truth)
+    print(f"{'precision':<24}{scores['precision']:>10.4f}")
+    print(f"{'recall':<24}{scores['recall']:>10.4f}")
+    print(f"{'pairs placed together':<24}{scores['pairs_placed_together']:>10,}")
+    print(f"{'pairs truly together':<24}{scores['pairs_truly_together']:>10,}")
+    print(f"{'customers / persons':<24}{scores['customers']:>5,} / {scores['persons']:,}")
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from flows.quality import run_quality
+    from flows.quality_flow import enforce_gate
+
+    target = resolve_target()
+    report = run_quality(target, on_line=print_stderr, dbt_tests=not args.skip_dbt_tests)
+    if report.docs_index:
+        print(f"Data Docs: {report.docs_index}")
+    enforce_gate(target, report)  # alerts and exits 1 on an error-level failure
+    print(report.summary())
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from flows.docs_site import generate_site, serve_site
+
+    page = generate_site(resolve_target())
+    print(f"docs site written to {page}")
+    if args.serve:
+        print(f"serving http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+        serve_site(page.parent, args.port)
+    return 0
+
+
+def cmd_bench_flow(args: argparse.Namespace) -> int:
+    from flows.bench.flow import TARGET_OVERHEAD_S, bench_flow
+    from flows.pipeline import pipeline
+    from flows.prefect_api import require_server
+
+    console_without_tracebacks()
+    api = require_server()
+    print_stderr(f"pipeline flow on {args.events:,} demo events against {api} ...")
+    with tempfile.TemporaryDirectory(prefix="shoplog-bench-") as tmp:
+        figures = bench_flow(pipeline, Path(tmp), resolve_target().name, args.events)
+    print(f"{'pipeline flow wall time':<32}{figures.wall_seconds:>10.2f} s")
+    print(f"{'dbt subprocesses':<32}{figures.dbt_seconds:>10.2f} s")
+    print(
+        f"{'overhead (wall - dbt)':<32}{figures.overhead_seconds:>10.2f} s"
+        f"  (target <= {TARGET_OVERHEAD_S:.0f} s)"
+    )
+    print(f"{'  of which load/summary steps':<32}{figures.in_process_step_seconds:>10.2f} s")
+    return 0
+
+
+def retried(retries: int) -> str:
+    return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
 
 
 def print_stderr(message: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 TARGETS = ("duckdb", "postgres")
 SCHEMAS = ("raw", "staging", "quarantine", "intermediate", "marts", "ml", "audit")
 DEFAULT_LOCK_TIMEOUT_S = 600.0
+DUCKDB_LOCK_RETRY_S = 5.0
 
 
 class ShoplogError(Exception):
@@ -100,10 +101,18 @@ def connect(target: Target, read_only: bool = False) -> Any:
         if read_only and not target.duckdb_path.exists():
             raise ShoplogError(f"no warehouse at {target.duckdb_path}: run `shoplog run` first")
         target.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            return duckdb.connect(str(target.duckdb_path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise ShoplogError(f"cannot open {target.duckdb_path}: {first_line(exc)}") from exc
+        # A file lock can outlive its holder by a moment (a killed process still exiting), so
+        # a conflicting lock is retried briefly before it counts as another writer.
+        deadline = time.monotonic() + DUCKDB_LOCK_RETRY_S
+        while True:
+            try:
+                return duckdb.connect(str(target.duckdb_path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise ShoplogError(
+                        f"cannot open {target.duckdb_path}: {first_line(exc)}"
+                    ) from exc
+                time.sleep(0.2)
     import psycopg2
 
     assert target.pg_dsn is not None

@@ -1,21 +1,28 @@
 """The flows: compose the steps (generate, load, dbt, report) under the single-writer lock.
 
-`build` and `load` are plain functions so the CLI can run them without a Prefect server;
-`pipeline` is the Prefect flow `shoplog run` and the deployments call.
+`load`, `build` and `replay` are plain functions, so the CLI runs them without starting Prefect;
+`pipeline` and `build_flow` (flow name "build") are the Prefect flows that `shoplog run`, the
+deployments and `shoplog serve` call. Both flows raise a `flow_failed` alert when they fail.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat
 
 from flows.alerts import quarantine_alerts
+from flows.artifacts import publish_run_results
 from flows.dbt_runner import DbtResult, default_target_path, run_dbt
+from flows.dbt_runner.retry import BuildOutcome, ResultSink, build_with_retries
+from flows.dbt_runner.runner import DEFAULT_TIMEOUT_S
 from flows.engine import (
     ShoplogError,
     Target,
@@ -25,11 +32,19 @@ from flows.engine import (
     writer_lock,
 )
 from flows.generate import generate
+from flows.hooks import alert_flow_failed
 from flows.load import BatchResult, ensure_raw_tables, load_files
+from flows.quality_flow import enforce_gate, publish_quality_report, quality_suites_task
 from flows.replay import TableFingerprint, derived_relations, drop_relations, fingerprints
 from flows.report import rows_per_layer, table_counts
 
 LineSink = Callable[[str], None]
+TargetName = Literal["duckdb", "postgres"]
+
+# Scheduled builds retry once: most transient failures (a lock, a dropped connection) are gone
+# seconds later, and a real bug should fail the run without burning the hour.
+FLOW_RETRIES = 1
+FLOW_RETRY_DELAY_S = 10.0
 
 
 @dataclass
@@ -42,8 +57,11 @@ class PipelineSummary:
     rows_per_layer: dict[str, int] = field(default_factory=dict)
     quarantined_rows: int = 0
     dbt_counts: dict[str, int] = field(default_factory=dict)
+    dbt_seconds: float = 0.0  # inside dbt subprocesses, all attempts
+    dbt_retries: int = 0
     generated_demo_data: bool = False
     alerts: list[str] = field(default_factory=list)
+    quality: str = ""
 
 
 def incoming_dir() -> Path:
@@ -59,8 +77,11 @@ def incoming_files(directory: Path) -> list[Path]:
 
 
 def ensure_demo_data(directory: Path, events: int) -> bool:
-    """Generate the demo data set into an empty incoming folder; True when it did."""
-    if incoming_files(directory):
+    """Generate the demo data set into an empty incoming folder; True when it did.
+
+    events <= 0 turns this off: a scheduled run must never invent data.
+    """
+    if events <= 0 or incoming_files(directory):
         return False
     generate(directory, events=events)
     return True
@@ -81,16 +102,28 @@ def dbt_build(
     select: str | None = None,
     full_refresh: bool = False,
     on_line: LineSink | None = None,
-) -> DbtResult:
-    """`dbt build` under the writer lock, successful or not."""
-    args = ["build"]
-    if select:
-        args += ["--select", select]
-    if full_refresh:
-        args.append("--full-refresh")
+    *,
+    retries: int = 0,
+    retry_delay_s: float = 0.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_result: ResultSink | None = None,
+) -> BuildOutcome:
+    """`dbt build` (and its retries) under the writer lock, successful or not.
+
+    The lock is held across the retries, so a retry rebuilds on the data the build saw.
+    """
     with writer_lock(target):
         ensure_raw_tables(target)
-        return run_dbt(args, target, on_line=on_line)
+        return build_with_retries(
+            target,
+            select,
+            full_refresh,
+            retries=retries,
+            retry_delay_s=retry_delay_s,
+            timeout_s=timeout_s,
+            on_line=on_line,
+            on_result=on_result,
+        )
 
 
 def require_ok(result: DbtResult) -> DbtResult:
@@ -105,79 +138,151 @@ def build(
     select: str | None = None,
     full_refresh: bool = False,
     on_line: LineSink | None = None,
-) -> DbtResult:
+    retries: int = 0,
+) -> BuildOutcome:
     """`dbt build`; raises ShoplogError naming the failing models."""
-    return require_ok(dbt_build(target, select, full_refresh, on_line))
+    outcome = dbt_build(target, select, full_refresh, on_line, retries=retries)
+    if not outcome.ok:
+        raise ShoplogError(outcome.failure_summary())
+    return outcome
 
 
-@task(name="load")
+@task(name="load", cache_policy=NO_CACHE)
 def load_task(target: Target, paths: list[Path]) -> list[BatchResult]:
     logger = get_run_logger()
     return load(target, paths, on_line=logger.info)
 
 
-@task(name="dbt build")
-def build_task(target: Target, select: str | None, full_refresh: bool) -> DbtResult:
+@task(name="dbt build", cache_policy=NO_CACHE)  # a build is never "cached": the log moved on
+def build_task(
+    target: Target,
+    select: str | None,
+    full_refresh: bool,
+    retries: int,
+    retry_delay_s: float,
+    timeout_s: float,
+) -> BuildOutcome:
+    """The build with targeted retries; an artifact of run_results after every dbt command."""
     logger = get_run_logger()
-    result = dbt_build(target, select, full_refresh, on_line=logger.debug)
-    publish_run_results(result)
-    return require_ok(result)
+
+    def report(result: DbtResult, attempt: int) -> None:
+        publish_run_results(result, attempt)
+        if not result.ok:
+            logger.warning("attempt %d: %s", attempt, result.failure_summary())
+
+    outcome = dbt_build(
+        target,
+        select,
+        full_refresh,
+        logger.debug,
+        retries=retries,
+        retry_delay_s=retry_delay_s,
+        timeout_s=timeout_s,
+        on_result=report,
+    )
+    if not outcome.ok:
+        raise ShoplogError(outcome.failure_summary())
+    return outcome
 
 
-def publish_run_results(result: DbtResult) -> None:
-    """The per-node outcome of a dbt command as a Prefect table artifact."""
-    rows = [
-        {
-            "node": node.name,
-            "type": node.resource_type,
-            "status": node.status,
-            "seconds": round(node.seconds, 2),
-            "rows_affected": node.rows_affected,
-        }
-        for node in result.nodes
-    ]
-    create_table_artifact(
-        key="dbt-run-results", table=rows, description=f"dbt {' '.join(result.args)}"
+@flow(name="build", on_failure=[alert_flow_failed])
+def build_flow(
+    target: TargetName | None = None,
+    select: str | None = None,
+    full_refresh: bool = False,
+    retries: NonNegativeInt = FLOW_RETRIES,
+    retry_delay_s: NonNegativeFloat = FLOW_RETRY_DELAY_S,
+    timeout_s: PositiveFloat = DEFAULT_TIMEOUT_S,
+) -> BuildOutcome:
+    """`dbt build` of the warehouse; on failure `dbt retry` of only the failed and skipped
+    nodes, up to `retries` times, then the flow fails naming what still fails.
+
+    Args:
+        target: warehouse engine (default: $SHOPLOG_TARGET, else duckdb)
+        select: dbt node selection, e.g. "stg_web__events+" (default: everything)
+        full_refresh: rebuild incremental models from the whole log
+        retries: how many times `dbt retry` may rerun the failed and skipped nodes
+        retry_delay_s: seconds to wait before each retry
+        timeout_s: seconds each dbt command may take before it is killed
+    """
+    return build_task(
+        resolve_target(target), select, full_refresh, retries, retry_delay_s, timeout_s
     )
 
 
-@flow(name="pipeline", log_prints=True)
+@contextmanager
+def timed(summary: PipelineSummary, step: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        summary.seconds[step] = time.monotonic() - started
+
+
+@flow(name="pipeline", log_prints=True, on_failure=[alert_flow_failed])
 def pipeline(
-    target: str | None = None,
+    target: TargetName | None = None,
     incoming: str | None = None,
     select: str | None = None,
     full_refresh: bool = False,
     demo_events: int = 50_000,
+    retries: NonNegativeInt = FLOW_RETRIES,
+    retry_delay_s: NonNegativeFloat = FLOW_RETRY_DELAY_S,
+    timeout_s: PositiveFloat = DEFAULT_TIMEOUT_S,
 ) -> PipelineSummary:
-    """Load whatever waits in the incoming folder (demo data when it is empty), then build."""
+    """Load whatever waits in the incoming folder (demo data when it is empty and demo_events
+    > 0), build with targeted retries, alert on quarantine spikes, summarise.
+
+    Args:
+        target: warehouse engine (default: $SHOPLOG_TARGET, else duckdb)
+        incoming: folder of source files to load (default: $SHOPLOG_DATA_DIR/incoming)
+        select: dbt node selection for the build (default: everything)
+        full_refresh: rebuild incremental models from the whole log
+        demo_events: web events of demo data to generate into an empty incoming folder; 0: never
+        retries: how many times `dbt retry` may rerun the failed and skipped nodes
+        retry_delay_s: seconds to wait before each retry
+        timeout_s: seconds each dbt command may take before it is killed
+    """
     resolved = resolve_target(target)
     summary = PipelineSummary(target=resolved.name)
     directory = Path(incoming) if incoming else incoming_dir()
 
-    started = time.monotonic()
-    summary.generated_demo_data = ensure_demo_data(directory, demo_events)
-    summary.seconds["generate"] = time.monotonic() - started
-
+    # One writer from first file to last model: a second run waits here (SHOPLOG_LOCK_TIMEOUT)
+    # instead of generating the same demo files or loading a batch twice.
     with writer_lock(resolved):
-        started = time.monotonic()
-        batches = load_task(resolved, incoming_files(directory))
-        summary.seconds["load"] = time.monotonic() - started
+        with timed(summary, "generate"):
+            summary.generated_demo_data = ensure_demo_data(directory, demo_events)
+
+        with timed(summary, "load"):
+            batches = load_task(resolved, incoming_files(directory))
         summary.files_loaded = sum(1 for b in batches if not b.skipped)
         summary.files_skipped = sum(1 for b in batches if b.skipped)
         summary.raw_rows_added = sum(b.rows for b in batches if not b.skipped)
 
-        started = time.monotonic()
-        result = build_task(resolved, select, full_refresh)
-        summary.seconds["build"] = time.monotonic() - started
-        summary.dbt_counts = result.counts()
+        with timed(summary, "build"):
+            outcome = build_task(resolved, select, full_refresh, retries, retry_delay_s, timeout_s)
+        summary.dbt_counts = outcome.counts()
+        summary.dbt_seconds = outcome.seconds
+        summary.dbt_retries = outcome.retries
         new_batches = [b.batch_id for b in batches if b.batch_id is not None and not b.skipped]
         summary.alerts = [a.message for a in quarantine_alerts(resolved, new_batches)]
 
-    started = time.monotonic()
-    counts = table_counts(resolved)
+        # The build has just run the dbt tests, so the quality step runs the suites only;
+        # a failed gate alerts and stops the run here.
+        with timed(summary, "quality"):
+            report = quality_suites_task(resolved, False)
+            publish_quality_report(report)
+            enforce_gate(resolved, report)
+        summary.quality = report.summary()
+
+        # Hook point for the later stages, in this order and still under this lock: retrain
+        # when its cadence says it is due, then batch scoring with the champion model. Each
+        # comes with its milestone; nothing stands in for them until then.
+
+    with timed(summary, "summary"):
+        counts = table_counts(resolved)
     summary.rows_per_layer = rows_per_layer(counts)
     summary.quarantined_rows = summary.rows_per_layer.get("quarantine", 0)
-    summary.seconds["summary"] = time.monotonic() - started
     return summary
 
 

@@ -94,3 +94,19 @@ def test_run_twice_builds_once_and_adds_no_raw_rows_the_second_time(tmp_path: Pa
     assert "0 new file(s), 0 raw rows added" in second.stdout
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
         assert conn.execute(raw_sql).fetchone()[0] == raw_after_first
+
+    # the same warehouse, scored and verified as a user would from the shell
+    scored = shoplog("eval", "er", data_dir=tmp_path)
+    assert scored.returncode == 0, scored.stderr[-2000:]
+    precision = float(re.search(r"precision\s+([\d.]+)", scored.stdout).group(1))
+    recall = float(re.search(r"recall\s+([\d.]+)", scored.stdout).group(1))
+    assert precision >= 0.99 and recall >= 0.99, scored.stdout
+
+    replayed = shoplog("replay", data_dir=tmp_path)
+    assert replayed.returncode == 0, replayed.stdout[-2000:] + replayed.stderr[-2000:]
+    assert "replay identical" in replayed.stdout
+
+
+def test_eval_without_ground_truth_is_a_one_line_error(tmp_path: Path) -> None:
+    result = shoplog("eval", "er", "--truth", str(tmp_path / "nowhere"), data_dir=tmp_path)
+    assert_one_line_error(result, "no ground truth")

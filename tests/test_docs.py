@@ -62,3 +62,24 @@ def test_every_model_and_column_in_the_manifest_is_described(empty_warehouse: Ta
 
 def test_site_folder_is_under_the_data_dir(empty_warehouse: Target) -> None:
     assert Path(generate_site(empty_warehouse)).parent.name == "duckdb"
+
+
+def test_exposures_show_their_upstream_models(empty_warehouse: Target) -> None:
+    manifest = json.loads((default_target_path(empty_warehouse) / "manifest.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    ml = exposures["purchase_propensity_retrain"]
+    assert ml["type"] == "ml" and ml["owner"]["email"]
+    assert {"model.shoplog.dim_customers", "model.shoplog.fct_orders"} <= set(
+        ml["depends_on"]["nodes"]
+    )
+    assert exposures["revenue_dashboard"]["type"] == "dashboard"
+    # the upstream chain of the ML exposure reaches the raw log through staging
+    parents = manifest["parent_map"]
+    seen, todo = set(), list(ml["depends_on"]["nodes"])
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(parents.get(node, []))
+    assert "model.shoplog.stg_web__events" in seen
+    assert "source.shoplog.web.web_events" in seen

@@ -11,10 +11,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.engine import Target, connect, first_line, list_relations
+from flows.engine import Target, connect, first_line, list_relations, writer_lock
 
 logger = logging.getLogger("shoplog.alerts")
 WEBHOOK_TIMEOUT_S = 5.0
+# A failing caller waits this long at most for the writer lock to store its alert.
+STORE_LOCK_TIMEOUT_S = 2.0
 
 ALERTS_DDL = """
 create table if not exists audit.alerts (
@@ -46,6 +48,32 @@ def notify(target: Target, alert: Alert) -> None:
     """Log the alert, append it to audit.alerts, and POST it to $SHOPLOG_ALERT_WEBHOOK if set."""
     logger.warning("ALERT %s: %s", alert.kind, alert.message)
     store(target, alert)
+    post_if_configured(alert)
+
+
+def notify_best_effort(
+    target: Target | None, alert: Alert, lock_timeout_s: float = STORE_LOCK_TIMEOUT_S
+) -> bool:
+    """notify() for a caller that is already failing; True when the alert was stored.
+
+    The warehouse may be why it fails (busy with another writer, unreachable, broken), so the
+    alert is stored only if the writer lock comes within a few seconds and the write works;
+    either way it is logged and posted, and nothing is raised.
+    """
+    logger.warning("ALERT %s: %s", alert.kind, alert.message)
+    stored = False
+    if target is not None:
+        try:
+            with writer_lock(target, timeout_s=lock_timeout_s):
+                store(target, alert)
+            stored = True
+        except Exception as exc:  # the alert must still go out whatever broke the warehouse
+            logger.warning("alert not stored in audit.alerts: %s", first_line(exc))
+    post_if_configured(alert)
+    return stored
+
+
+def post_if_configured(alert: Alert) -> None:
     url = os.environ.get("SHOPLOG_ALERT_WEBHOOK")
     if url:
         post_webhook(url, alert)

@@ -41,7 +41,10 @@ def bench_build(
     peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     load_files(target, sorted(_files(extra_dir)))
     say("incremental build ...")
-    incremental_seconds = timed(lambda: _build(target, ["build"], workdir))
+    started = time.perf_counter()
+    incremental = _build(target, ["build"], workdir)
+    incremental_seconds = time.perf_counter() - started
+    slowest = sorted(incremental.nodes, key=lambda node: node.seconds, reverse=True)[:8]
     return {
         "web_events": base.records["web_events"],
         "added_web_events": extra.records["web_events"],
@@ -50,6 +53,8 @@ def bench_build(
         "incremental_build_seconds": round(incremental_seconds, 2),
         "incremental_ratio": round(incremental_seconds / full_seconds, 3),
         "peak_build_rss_mb": round(peak_rss_mb),
+        # where the incremental build spends its time, for profiling a missed target
+        "incremental_slowest_nodes": {node.name: round(node.seconds, 2) for node in slowest},
     }
 
 

@@ -25,8 +25,11 @@ def dbt_executable() -> str:
 
 
 def default_target_path(target: Target) -> Path:
-    """Each warehouse keeps its own dbt artifacts, so targets never overwrite each other's."""
-    return project_root() / "target" / target.name
+    """Each warehouse keeps its own dbt artifacts, so targets never overwrite each other's;
+    under $SHOPLOG_DBT_TARGET_DIR when set, so scratch runs (tests, benchmarks) keep theirs
+    apart from the project's target/."""
+    base = os.environ.get("SHOPLOG_DBT_TARGET_DIR")
+    return (Path(base) if base else project_root() / "target") / target.name
 
 
 def run_dbt(
@@ -64,7 +67,12 @@ def run_dbt(
         "DBT_LOG_PATH": str(target_path / "logs"),
     }
     run_results = target_path / "run_results.json"
-    run_results.unlink(missing_ok=True)
+    # `dbt retry` finds the nodes to rerun in the previous command's run_results.json in this
+    # target path, so only other commands clear it first; a file that dbt left unchanged is
+    # never taken for this command's results.
+    previous = _mtime_ns(run_results) if list(args[:1]) == ["retry"] else None
+    if previous is None:
+        run_results.unlink(missing_ok=True)
     started = time.monotonic()
     tail: deque[str] = deque(maxlen=40)
     process = subprocess.Popen(
@@ -76,6 +84,7 @@ def run_dbt(
         text=True,
         errors="replace",
         start_new_session=True,  # its own process group, so a timeout kills dbt's children too
+        preexec_fn=_die_with_parent,
     )
 
     def pump() -> None:
@@ -103,7 +112,24 @@ def run_dbt(
         args=tuple(args),
         returncode=process.returncode,
         seconds=time.monotonic() - started,
-        nodes=read_run_results(run_results),
+        nodes=read_run_results(run_results) if _mtime_ns(run_results) != previous else (),
         output_tail="\n".join(tail),
         timed_out=timed_out,
     )
+
+
+def _mtime_ns(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def _die_with_parent() -> None:
+    """In the dbt child, before exec: ask Linux to kill it when its parent dies, so a killed
+    shoplog never leaves an orphan dbt writing to the warehouse after the writer lock is gone."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

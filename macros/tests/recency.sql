@@ -1,0 +1,23 @@
+{#- Generic test: the newest value of a timestamp column (naive UTC, like every timestamp of
+    the project) is at most max_age_hours old. An empty model fails too: no data is not fresh
+    data. Fails with one row giving the newest value. -#}
+{% test recency(model, column_name, max_age_hours) %}
+    select newest
+    from (select max({{ column_name }}) as newest from {{ model }}) as latest
+    where newest is null
+       or newest < {{ shoplog.utc_now() }} - interval '{{ max_age_hours | int }} hours'
+{% endtest %}
+
+{#- The current time as a naive UTC timestamp, comparable with the project's UTC columns. -#}
+{% macro utc_now() -%}
+    {{ return(adapter.dispatch('utc_now', 'shoplog')()) }}
+{%- endmacro %}
+
+{% macro default__utc_now() -%}
+    cast(current_timestamp at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{#- PostgreSQL's `now()` is in the session's time zone; `at time zone 'utc'` gives naive UTC. -#}
+{% macro postgres__utc_now() -%}
+    (now() at time zone 'utc')
+{%- endmacro %}

@@ -1,0 +1,13 @@
+{#- Generic test: the model has between min_rows and max_rows rows (either bound optional).
+    Built-in tests judge rows one by one; an emptied or exploded table needs a count. Fails
+    with one row giving the count. -#}
+{% test row_count_in_range(model, min_rows=none, max_rows=none) %}
+    {%- if min_rows is none and max_rows is none -%}
+        {{ exceptions.raise_compiler_error('row_count_in_range needs min_rows or max_rows') }}
+    {%- endif %}
+    select row_count
+    from (select count(*) as row_count from {{ model }}) as counted
+    where false
+    {%- if min_rows is not none %} or row_count < {{ min_rows }}{% endif %}
+    {%- if max_rows is not none %} or row_count > {{ max_rows }}{% endif %}
+{% endtest %}

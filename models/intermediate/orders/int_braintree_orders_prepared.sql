@@ -1,0 +1,79 @@
+-- Braintree sales (the marketplace channel) in the shape every channel's orders share before
+-- they are unioned: one row per sale transaction, successful or not (a declined sale retried
+-- is a new transaction of the same order_id). Only successful sales count. A successful
+-- credit refunds the first successful sale of its order_id, so it counts on that sale's
+-- date, and not at all when the clean log holds no such sale.
+{%- set successful = "('settled', 'submitted_for_settlement', 'settling')" %}
+
+with
+
+transactions as (
+    select * from {{ ref('stg_braintree__transactions') }}
+),
+
+sales as (
+    select
+        *,
+        status in {{ successful }} as counts_as_revenue
+    from transactions
+    where transaction_type = 'sale'
+),
+
+counted_sales as (
+    select order_id, transaction_id, created_at
+    from sales
+    where counts_as_revenue
+),
+
+refunded_sales as (
+    {{ shoplog.dedupe(
+        relation='counted_sales',
+        partition_by='order_id',
+        order_by='created_at, ' ~ shoplog.binary_collation('transaction_id')
+    ) }}
+),
+
+credits as (
+    select order_id, sum(amount) as refund_amount
+    from transactions
+    where transaction_type = 'credit' and status in {{ successful }} and order_id is not null
+    group by order_id
+),
+
+sale_refunds as (
+    select
+        refunded_sales.transaction_id,
+        credits.refund_amount
+    from refunded_sales
+    inner join credits
+        on refunded_sales.order_id = credits.order_id
+    where refunded_sales.order_id is not null
+),
+
+priced as (
+    select
+        sales.*,
+        case when sales.counts_as_revenue then sales.amount else 0 end as gross_amount,
+        coalesce(sale_refunds.refund_amount, 0) as refund_amount
+    from sales
+    left join sale_refunds
+        on sales.transaction_id = sale_refunds.transaction_id
+)
+
+select
+    cast('marketplace' as varchar(20)) as channel,
+    cast(priced.transaction_id as varchar(40)) as source_order_id,
+    cast(priced.order_id as varchar(40)) as order_name,
+    priced.created_at as ordered_at,
+    cast(priced.currency as varchar(3)) as currency,
+    cast(priced.status as varchar(40)) as status,
+    cast(priced.payment_instrument_type as varchar(40)) as payment_method,
+    priced.counts_as_revenue,
+    cast(priced.amount as decimal(18, 2)) as order_total,
+    cast(priced.gross_amount as decimal(18, 2)) as gross_amount,
+    cast(priced.refund_amount as decimal(18, 2)) as refund_amount,
+    cast(priced.gross_amount - priced.refund_amount as decimal(18, 2)) as net_amount,
+    cast(priced.customer_email as varchar) as email,
+    cast(priced.customer_phone as varchar) as phone,
+    cast(priced.customer_id as varchar(40)) as braintree_customer_id
+from priced

@@ -1,0 +1,61 @@
+-- Shopify orders (the online_store channel) in the shape every channel's orders share before
+-- they are unioned: one row per order, its current state. Voided orders count nothing;
+-- refunds are what the current total lost against the original total. The browser that
+-- bought is the anonymous_id of the web purchase event naming the order (order_ref = order
+-- name), the earliest one when several do.
+with
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+web_events as (
+    select * from {{ ref('stg_web__events') }}
+),
+
+purchase_events as (
+    select order_ref, anonymous_id, client_ts, event_id
+    from web_events
+    where event_type = 'purchase' and order_ref is not null
+),
+
+first_purchase_events as (
+    {{ shoplog.dedupe(
+        relation='purchase_events',
+        partition_by='order_ref',
+        order_by='client_ts, ' ~ shoplog.binary_collation('event_id')
+    ) }}
+),
+
+priced as (
+    select
+        orders.*,
+        orders.financial_status != 'voided' as counts_as_revenue
+    from orders
+)
+
+select
+    cast('online_store' as varchar(20)) as channel,
+    cast(priced.order_id as varchar(40)) as source_order_id,
+    cast(priced.order_name as varchar(40)) as order_name,
+    priced.created_at as ordered_at,
+    cast(priced.currency as varchar(3)) as currency,
+    cast(priced.financial_status as varchar(40)) as status,
+    cast('shopify_payments' as varchar(40)) as payment_method,
+    priced.counts_as_revenue,
+    cast(priced.total_price as decimal(18, 2)) as order_total,
+    cast(case when priced.counts_as_revenue then priced.total_price else 0 end
+        as decimal(18, 2)) as gross_amount,
+    cast(case when priced.counts_as_revenue then priced.total_price - priced.current_total_price
+              else 0 end
+        as decimal(18, 2)) as refund_amount,
+    cast(case when priced.counts_as_revenue then priced.current_total_price else 0 end
+        as decimal(18, 2)) as net_amount,
+    cast(priced.email as varchar) as email,
+    cast(priced.customer_email as varchar) as customer_email,
+    cast(priced.customer_phone as varchar) as phone,
+    cast(priced.customer_id as varchar(40)) as shopify_customer_id,
+    cast(first_purchase_events.anonymous_id as varchar) as anonymous_id
+from priced
+left join first_purchase_events
+    on priced.order_name = first_purchase_events.order_ref

@@ -1,0 +1,165 @@
+-- One row per customer (a connected component of the identity graph): how many identifiers
+-- of each kind they are known by, a contact email and phone, when they were first and last
+-- seen (web sessions of their browsers, orders), their first and last order, orders and net
+-- revenue (the orders that count as revenue), and the channels they bought on.
+with
+
+customer_identifiers as (
+    select * from {{ ref('int_customer_identifiers') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_unioned') }}
+),
+
+order_customers as (
+    select * from {{ ref('int_order_customers') }}
+),
+
+sessions as (
+    select * from {{ ref('fct_sessions') }}
+),
+
+identifier_counts as (
+    select
+        customer_key,
+        count(*) as identifiers,
+        sum(case when identifier_type = 'email' then 1 else 0 end) as emails,
+        sum(case when identifier_type = 'phone' then 1 else 0 end) as phones,
+        sum(case when identifier_type = 'shopify_customer_id' then 1 else 0 end)
+            as shopify_customer_ids,
+        sum(case when identifier_type = 'braintree_customer_id' then 1 else 0 end)
+            as braintree_customer_ids,
+        sum(case when identifier_type = 'anonymous_id' then 1 else 0 end) as browsers
+    from customer_identifiers
+    group by customer_key
+),
+
+customer_orders as (
+    select
+        order_customers.customer_key,
+        orders.*
+    from orders
+    inner join order_customers
+        on orders.order_key = order_customers.order_key
+    where order_customers.customer_key is not null
+),
+
+contact_candidates as (
+    -- the email and phone of each customer's latest order that has one
+    select customer_key, 'email' as kind, email as contact, ordered_at, order_key
+    from customer_orders
+    where email is not null
+    union all
+    select customer_key, 'phone', phone, ordered_at, order_key
+    from customer_orders
+    where phone is not null
+),
+
+latest_contacts as (
+    {{ shoplog.dedupe(
+        relation='contact_candidates',
+        partition_by='customer_key, kind',
+        order_by='ordered_at desc, ' ~ shoplog.binary_collation('order_key') ~ ' desc'
+    ) }}
+),
+
+contacts as (
+    select
+        customer_key,
+        max(case when kind = 'email' then contact end) as email,
+        max(case when kind = 'phone' then contact end) as phone
+    from latest_contacts
+    group by customer_key
+),
+
+order_totals as (
+    select
+        customer_key,
+        min(ordered_at) as first_order_attempt_at,
+        max(ordered_at) as last_order_attempt_at,
+        min(case when counts_as_revenue then ordered_at end) as first_order_at,
+        max(case when counts_as_revenue then ordered_at end) as last_order_at,
+        sum(case when counts_as_revenue then 1 else 0 end) as orders,
+        sum(case when counts_as_revenue and channel = 'online_store' then 1 else 0 end)
+            as online_store_orders,
+        sum(case when counts_as_revenue and channel = 'marketplace' then 1 else 0 end)
+            as marketplace_orders,
+        sum(case when counts_as_revenue then net_amount_usd else 0 end) as net_revenue_usd
+    from customer_orders
+    group by customer_key
+),
+
+browser_sessions as (
+    select
+        customer_identifiers.customer_key,
+        min(sessions.session_started_at) as first_session_at,
+        max(sessions.session_ended_at) as last_session_at,
+        count(*) as web_sessions
+    from sessions
+    inner join customer_identifiers
+        on customer_identifiers.identifier_type = 'anonymous_id'
+        and sessions.anonymous_id = customer_identifiers.identifier_value
+    group by customer_identifiers.customer_key
+),
+
+customers as (
+    select
+        identifier_counts.*,
+        contacts.email as latest_email,
+        contacts.phone as latest_phone,
+        order_totals.first_order_attempt_at,
+        order_totals.last_order_attempt_at,
+        order_totals.first_order_at,
+        order_totals.last_order_at,
+        coalesce(order_totals.orders, 0) as orders,
+        coalesce(order_totals.online_store_orders, 0) as online_store_orders,
+        coalesce(order_totals.marketplace_orders, 0) as marketplace_orders,
+        coalesce(order_totals.net_revenue_usd, 0) as net_revenue_usd,
+        browser_sessions.first_session_at,
+        browser_sessions.last_session_at,
+        coalesce(browser_sessions.web_sessions, 0) as web_sessions
+    from identifier_counts
+    left join contacts
+        on identifier_counts.customer_key = contacts.customer_key
+    left join order_totals
+        on identifier_counts.customer_key = order_totals.customer_key
+    left join browser_sessions
+        on identifier_counts.customer_key = browser_sessions.customer_key
+)
+
+select
+    cast(customer_key as varchar(32)) as customer_key,
+    cast(latest_email as varchar) as email,
+    cast(latest_phone as varchar) as phone,
+    cast(identifiers as bigint) as identifiers,
+    cast(emails as bigint) as emails,
+    cast(phones as bigint) as phones,
+    cast(shopify_customer_ids as bigint) as shopify_customer_ids,
+    cast(braintree_customer_ids as bigint) as braintree_customer_ids,
+    cast(browsers as bigint) as browsers,
+    cast(case
+        when first_session_at is null then first_order_attempt_at
+        when first_order_attempt_at is null then first_session_at
+        when first_session_at < first_order_attempt_at then first_session_at
+        else first_order_attempt_at
+    end as timestamp) as first_seen_at,
+    cast(case
+        when last_session_at is null then last_order_attempt_at
+        when last_order_attempt_at is null then last_session_at
+        when last_session_at > last_order_attempt_at then last_session_at
+        else last_order_attempt_at
+    end as timestamp) as last_seen_at,
+    cast(first_order_at as timestamp) as first_order_at,
+    cast(last_order_at as timestamp) as last_order_at,
+    cast(orders as bigint) as orders,
+    cast(online_store_orders as bigint) as online_store_orders,
+    cast(marketplace_orders as bigint) as marketplace_orders,
+    cast(net_revenue_usd as decimal(18, 2)) as net_revenue_usd,
+    cast(case
+        when online_store_orders > 0 and marketplace_orders > 0 then 'marketplace,online_store'
+        when online_store_orders > 0 then 'online_store'
+        when marketplace_orders > 0 then 'marketplace'
+    end as varchar(40)) as channels,
+    cast(web_sessions as bigint) as web_sessions
+from customers

@@ -1,0 +1,32 @@
+-- One row per line of every order of every sales channel, with its order's day, status and
+-- whether the order counts as revenue.
+with
+
+order_lines as (
+    select * from {{ ref('int_order_lines_unioned') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_unioned') }}
+)
+
+select
+    cast(order_lines.order_line_key as varchar(32)) as order_line_key,
+    cast(order_lines.order_key as varchar(32)) as order_key,
+    cast(order_lines.channel as varchar(20)) as channel,
+    cast(order_lines.source_order_id as varchar(40)) as source_order_id,
+    cast(order_lines.line_position as bigint) as line_position,
+    cast(order_lines.shopify_line_item_id as bigint) as shopify_line_item_id,
+    cast(order_lines.sku as varchar) as sku,
+    cast(order_lines.title as varchar) as title,
+    cast(order_lines.quantity as bigint) as quantity,
+    cast(order_lines.unit_price as decimal(18, 2)) as unit_price,
+    cast(order_lines.line_amount as decimal(18, 2)) as line_amount,
+    cast(order_lines.currency as varchar(3)) as currency,
+    cast(orders.ordered_at as timestamp) as ordered_at,
+    cast(orders.ordered_at as date) as order_date,
+    cast(orders.status as varchar(40)) as order_status,
+    cast(orders.counts_as_revenue as boolean) as counts_as_revenue
+from order_lines
+inner join orders
+    on order_lines.order_key = orders.order_key

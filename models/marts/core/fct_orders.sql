@@ -1,0 +1,51 @@
+-- One row per order of every sales channel (a Shopify order, a Braintree sale transaction),
+-- with its revenue under the finance rules, its line counts, the customer behind it (identity
+-- graph) and the browser that bought it.
+with
+
+orders as (
+    select * from {{ ref('int_orders_unioned') }}
+),
+
+order_lines as (
+    select * from {{ ref('int_order_lines_unioned') }}
+),
+
+order_customers as (
+    select * from {{ ref('int_order_customers') }}
+),
+
+line_totals as (
+    select
+        order_key,
+        count(*) as line_count,
+        sum(quantity) as units
+    from order_lines
+    group by order_key
+)
+
+select
+    cast(orders.order_key as varchar(32)) as order_key,
+    cast(order_customers.customer_key as varchar(32)) as customer_key,
+    cast(orders.channel as varchar(20)) as channel,
+    cast(orders.source_order_id as varchar(40)) as source_order_id,
+    cast(orders.order_name as varchar(40)) as order_name,
+    cast(orders.ordered_at as timestamp) as ordered_at,
+    cast(orders.ordered_at as date) as order_date,
+    cast(orders.currency as varchar(3)) as currency,
+    cast(orders.status as varchar(40)) as status,
+    cast(orders.payment_method as varchar(40)) as payment_method,
+    cast(orders.counts_as_revenue as boolean) as counts_as_revenue,
+    cast(orders.order_total as decimal(18, 2)) as order_total,
+    cast(orders.gross_amount as decimal(18, 2)) as gross_amount,
+    cast(orders.refund_amount as decimal(18, 2)) as refund_amount,
+    cast(orders.net_amount as decimal(18, 2)) as net_amount,
+    cast(orders.net_amount_usd as decimal(18, 2)) as net_amount_usd,
+    cast(coalesce(line_totals.line_count, 0) as bigint) as line_count,
+    cast(coalesce(line_totals.units, 0) as bigint) as units,
+    cast(orders.anonymous_id as varchar) as anonymous_id
+from orders
+left join line_totals
+    on orders.order_key = line_totals.order_key
+left join order_customers
+    on orders.order_key = order_customers.order_key
