@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from warehouse_queries import query, scalar
 
 from flows.alerts import quarantine_alerts, read_alerts
 from flows.dbt_runner import run_dbt
@@ -67,20 +68,6 @@ def pg_wh(files: Path, pg_target_module: Target) -> Target:
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def wh(request: pytest.FixtureRequest) -> Target:
     return request.getfixturevalue("duck_wh" if request.param == "duckdb" else "pg_wh")
-
-
-def query(target: Target, sql: str) -> list[tuple]:
-    conn = connect(target, read_only=True)
-    try:
-        cur = conn.cursor()
-        cur.execute(sql)
-        return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def scalar(target: Target, sql: str) -> object:
-    return query(target, sql)[0][0]
 
 
 def ground_truth(directory: Path, name: str) -> list[dict[str, str]]:

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from warehouse_queries import query
 
 from flows.bench.identity import bench_identity
 from flows.dbt_runner import run_dbt, runner
-from flows.engine import Target, connect
+from flows.engine import Target
 from flows.eval import evaluate_entity_resolution, normalize_email, normalize_identifier
 from flows.eval.er import read_truth, score
 from flows.generate import generate
@@ -38,16 +39,6 @@ def private_dbt_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner, "default_target_path", lambda target: base / target.name)
         yield
-
-
-def query(target: Target, sql: str) -> list[tuple]:
-    conn = connect(target, read_only=True)
-    try:
-        cur = conn.cursor()
-        cur.execute(sql)
-        return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def customers(target: Target) -> dict[str, set[str]]:

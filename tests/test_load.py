@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from warehouse_queries import query
 
-from flows.engine import ShoplogError, Target, connect
+from flows.engine import ShoplogError, Target
 from flows.load import BatchResult, load_files, reader
 from flows.load.duckdb_writer import DuckDBWriter
 from flows.load.postgres_writer import PostgresWriter
@@ -94,20 +95,6 @@ def target(
     if request.param == "duckdb":
         return Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
     return request.getfixturevalue("pg_target")
-
-
-def query(target: Target, text: str) -> list[tuple]:
-    con = connect(target, read_only=True)
-    try:
-        if target.duckdb_path is not None:
-            rows = con.execute(text).fetchall()
-        else:
-            with con.cursor() as cur:
-                cur.execute(text)
-                rows = cur.fetchall()
-    finally:
-        con.close()
-    return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows]
 
 
 def batches(target: Target) -> list[tuple]:

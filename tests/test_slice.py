@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from warehouse_queries import query
 
 from flows.engine import Target, connect
 from flows.generate import generate
@@ -50,16 +51,6 @@ def pg_built(demo_dir: Path, pg_target_module: Target) -> Target:
 def built(request: pytest.FixtureRequest) -> Target:
     """The demo data loaded and built, on each engine."""
     return request.getfixturevalue("duck_built" if request.param == "duckdb" else "pg_built")
-
-
-def query(target: Target, sql: str) -> list[tuple]:
-    conn = connect(target, read_only=True)
-    try:
-        cur = conn.cursor()
-        cur.execute(sql)
-        return cur.fetchall()
-    finally:
-        conn.close()
 
 
 # Columns that legitimately differ between two warehouses: load times (two loads never share

@@ -147,7 +147,9 @@ select
     max(batch_id) as last_batch_id,
     sum(quarantined_rows) as quarantined_rows,
     sum(raw_rows) as raw_rows,
-    cast(case when sum(raw_rows) > 0 then 1.0 * sum(quarantined_rows) / sum(raw_rows) else 0 end
+    -- a handful of rows says nothing about a rate: below min_rows the batches pass as 0
+    cast(case when sum(raw_rows) >= greatest({sla.min_rows}, 1)
+              then 1.0 * sum(quarantined_rows) / sum(raw_rows) else 0 end
          as double precision) as quarantine_rate
 from recent
 """

@@ -49,6 +49,7 @@ class QuarantineRateSla:
     source: str
     max_rate: float
     batches: int
+    min_rows: int  # fewer raw rows than this in those batches: too few to judge a rate
     severity: Severity
 
 
