@@ -16,7 +16,7 @@ from flows.engine import ShoplogError, Target
 from flows.generate import generate
 from flows.load import load_files
 
-INCREMENT = 0.01
+DAYS = 100  # the last of them, about 1 % of the events, is the increment
 
 
 def bench_build(
@@ -25,29 +25,33 @@ def bench_build(
     events: int,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, float | int]:
-    """Generate, load and fully build `events` web events; then add 1 % and build again."""
+    """Generate `events` web events over DAYS days, load and fully build all but the last
+    day, then load the last day (about 1 %) and build again."""
     say = progress or (lambda _message: None)
-    base_dir, extra_dir = workdir / "base", workdir / "extra"
-    say(f"generating {events:,} events (+{INCREMENT:.0%}) ...")
-    base = generate(base_dir, seed=1, events=events, days=30, defect_rate=0.02)
-    extra = generate(
-        extra_dir, seed=2, events=max(1, int(events * INCREMENT)), days=1, defect_rate=0.02
-    )
+    # One simulated history of DAYS days: the last day's files are the +1 % that arrives
+    # after the full build (new data of the same shop, so ids and order names stay unique).
+    data_dir = workdir / "data"
+    say(f"generating {events:,} events over {DAYS} days ...")
+    generated = generate(data_dir, seed=1, events=events, days=DAYS, defect_rate=0.02)
+    last_day = max(p.name.rsplit("_", 1)[1][:10] for p in _files(data_dir))
+    extra_files = [p for p in _files(data_dir) if p.name.rsplit("_", 1)[1][:10] == last_day]
+    base_files = [p for p in _files(data_dir) if p not in extra_files]
 
     say("loading ...")
-    load_seconds = timed(lambda: load_files(target, sorted(_files(base_dir))))
+    load_seconds = timed(lambda: load_files(target, sorted(base_files)))
     say("full build ...")
     full_seconds = timed(lambda: _build(target, ["build", "--full-refresh"], workdir))
     peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    load_files(target, sorted(_files(extra_dir)))
+    extra = load_files(target, sorted(extra_files))
+    added_web_events = sum(b.rows for b in extra if b.source == "web_events")
     say("incremental build ...")
     started = time.perf_counter()
     incremental = _build(target, ["build"], workdir)
     incremental_seconds = time.perf_counter() - started
     slowest = sorted(incremental.nodes, key=lambda node: node.seconds, reverse=True)[:8]
     return {
-        "web_events": base.records["web_events"],
-        "added_web_events": extra.records["web_events"],
+        "web_events": generated.records["web_events"] - added_web_events,
+        "added_web_events": added_web_events,
         "load_seconds": round(load_seconds, 2),
         "full_build_seconds": round(full_seconds, 2),
         "incremental_build_seconds": round(incremental_seconds, 2),

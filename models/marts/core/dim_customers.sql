@@ -8,6 +8,10 @@ customer_identifiers as (
     select * from {{ ref('int_customer_identifiers') }}
 ),
 
+identifier_occurrences as (
+    select * from {{ ref('int_identifiers_observed') }}
+),
+
 orders as (
     select * from {{ ref('int_orders_unioned') }}
 ),
@@ -103,9 +107,26 @@ browser_sessions as (
     group by customer_identifiers.customer_key
 ),
 
+identifier_sightings as (
+    -- when the customer's identifiers appear on any clean record: the fallback for first and
+    -- last seen when a customer has neither an order nor a web session (e.g. only a refund
+    -- whose sale was quarantined)
+    select
+        customer_identifiers.customer_key,
+        min(identifier_occurrences.observed_at) as first_sighting_at,
+        max(identifier_occurrences.observed_at) as last_sighting_at
+    from identifier_occurrences
+    inner join customer_identifiers
+        on identifier_occurrences.identifier_type = customer_identifiers.identifier_type
+        and identifier_occurrences.identifier_value = customer_identifiers.identifier_value
+    group by customer_identifiers.customer_key
+),
+
 customers as (
     select
         identifier_counts.*,
+        identifier_sightings.first_sighting_at,
+        identifier_sightings.last_sighting_at,
         contacts.email as latest_email,
         contacts.phone as latest_phone,
         order_totals.first_order_attempt_at,
@@ -126,6 +147,8 @@ customers as (
         on identifier_counts.customer_key = order_totals.customer_key
     left join browser_sessions
         on identifier_counts.customer_key = browser_sessions.customer_key
+    left join identifier_sightings
+        on identifier_counts.customer_key = identifier_sightings.customer_key
 )
 
 select
@@ -138,18 +161,18 @@ select
     cast(shopify_customer_ids as bigint) as shopify_customer_ids,
     cast(braintree_customer_ids as bigint) as braintree_customer_ids,
     cast(browsers as bigint) as browsers,
-    cast(case
+    cast(coalesce(case
         when first_session_at is null then first_order_attempt_at
         when first_order_attempt_at is null then first_session_at
         when first_session_at < first_order_attempt_at then first_session_at
         else first_order_attempt_at
-    end as timestamp) as first_seen_at,
-    cast(case
+    end, first_sighting_at) as timestamp) as first_seen_at,
+    cast(coalesce(case
         when last_session_at is null then last_order_attempt_at
         when last_order_attempt_at is null then last_session_at
         when last_session_at > last_order_attempt_at then last_session_at
         else last_order_attempt_at
-    end as timestamp) as last_seen_at,
+    end, last_sighting_at) as timestamp) as last_seen_at,
     cast(first_order_at as timestamp) as first_order_at,
     cast(last_order_at as timestamp) as last_order_at,
     cast(orders as bigint) as orders,
