@@ -33,8 +33,9 @@ format: $(INSTALLED)
 	$(BIN)/ruff format flows tests
 	$(BIN)/ruff check --fix flows tests
 
+## make bench: the whole benchmark suite (10 M events on DuckDB, 1 M on PostgreSQL; ~30 min)
 bench: $(INSTALLED)
-	$(BIN)/shoplog bench load
+	$(BIN)/shoplog bench
 
 clean:
 	rm -rf target data/warehouse.duckdb data/locks logs

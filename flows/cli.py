@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--retries", type=count, default=0, help="`dbt retry` of failed/skipped nodes, N times"
     )
+    build.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run the dbt unit tests (left to `shoplog quality` and CI by default)",
+    )
     build.set_defaults(handler=cmd_build)
 
     run = commands.add_parser(
@@ -101,17 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.set_defaults(handler=cmd_replay)
 
-    bench = commands.add_parser("bench", help="benchmarks, with ratios against a floor")
+    bench = commands.add_parser(
+        "bench",
+        help="benchmarks, with ratios against a floor (without BENCH: the whole suite)",
+        description="Without BENCH: load, full and incremental builds, their floors, the "
+        "pipeline flow and peak memory on DuckDB and PostgreSQL, one table, saved as JSON.",
+    )
+    add_suite_arguments(bench, default_engines="duckdb,postgres")
+    bench.set_defaults(handler=cmd_bench_suite)
     bench_commands = bench.add_subparsers(title="benchmarks", metavar="BENCH")
     bench_load = bench_commands.add_parser("load", help="loader lines/s against DuckDB's read")
     bench_load.add_argument("--events", type=int, default=1_000_000)
     bench_load.add_argument("--seed", type=int, default=7)
     bench_load.set_defaults(handler=cmd_bench_load)
     bench_build = bench_commands.add_parser(
-        "build", help="full dbt build, then incremental after +1 %% events, and their ratio"
+        "build",
+        help="the suite on one engine without the flow: full build, then +1 %% incremental",
     )
-    bench_build.add_argument("--events", type=int, default=10_000_000)
-    bench_build.set_defaults(handler=cmd_bench_build)
+    add_suite_arguments(bench_build, default_engines=None)
+    bench_build.set_defaults(handler=cmd_bench_suite, flow=False)
     bench_flow = bench_commands.add_parser(
         "flow", help="the pipeline flow's wall time minus its dbt time, on a Prefect server"
     )
@@ -198,7 +211,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     # a plain call, not the Prefect `build` flow: no server or ephemeral API to start first
     target = resolve_target()
     result = build(
-        target, args.select, args.full_refresh, on_line=dbt_progress, retries=args.retries
+        target,
+        args.select,
+        args.full_refresh,
+        on_line=dbt_progress,
+        retries=args.retries,
+        unit_tests=args.unit_tests,
     )
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts().items()))
     print(
@@ -282,30 +300,46 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_build(args: argparse.Namespace) -> int:
-    from flows.bench.build import bench_build
-    from flows.engine import Target, scratch_postgres_database
-
-    with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shoplog-bench-")))
-        # a scratch warehouse on the chosen engine, never the user's own
-        if resolve_target().name == "postgres":
-            target = stack.enter_context(scratch_postgres_database("shoplog_bench"))
-        else:
-            target = Target("duckdb", duckdb_path=tmp / "bench.duckdb")
-        figures = bench_build(target, tmp, args.events, progress=print_stderr)
-    print(f"{'web events':<32}{figures['web_events']:>12,}")
-    print(f"{'load':<32}{figures['load_seconds']:>12.2f} s")
-    print(f"{'full build':<32}{figures['full_build_seconds']:>12.2f} s")
-    added = f"incremental build (+{figures['added_web_events']:,})"
-    print(f"{added:<32}{figures['incremental_build_seconds']:>12.2f} s")
-    print(
-        f"{'ratio incremental / full':<32}{figures['incremental_ratio']:>12.3f}  (target <= 0.10)"
+def add_suite_arguments(parser: argparse.ArgumentParser, default_engines: str | None) -> None:
+    parser.add_argument(
+        "--events", type=int, default=10_000_000, help="web events on DuckDB (default 10 M)"
     )
-    print(f"{'peak dbt RSS':<32}{figures['peak_build_rss_mb']:>12,} MB")
-    print("slowest nodes of the incremental build:")
-    for node, seconds in figures["incremental_slowest_nodes"].items():
-        print(f"  {node:<58}{seconds:>8.2f} s")
+    parser.add_argument(
+        "--pg-events", type=int, default=1_000_000, help="web events on PostgreSQL (default 1 M)"
+    )
+    parser.add_argument(
+        "--engines",
+        default=default_engines,
+        help="comma-separated engines (default: %(default)s; for `build`: --target's engine)",
+    )
+    parser.add_argument("--no-flow", dest="flow", action="store_false", help="skip the flow")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("bench/results"),
+        help="folder for the JSON results (default: %(default)s)",
+    )
+
+
+def cmd_bench_suite(args: argparse.Namespace) -> int:
+    from flows.bench.suite import as_json, format_table, run_suite, write_results
+
+    engines = (args.engines or resolve_target().name).split(",")
+    sizes = {e: args.pg_events if e == "postgres" else args.events for e in engines}
+    pipeline_flow = None
+    with contextlib.ExitStack() as stack:
+        if args.flow:
+            from flows.pipeline import pipeline
+            from flows.prefect_local import reachable_or_temporary_server
+
+            console_without_tracebacks()
+            stack.enter_context(reachable_or_temporary_server(progress=print_stderr))
+            pipeline_flow = pipeline
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shoplog-bench-")))
+        rows, slowest = run_suite(sizes, tmp, pipeline_flow, progress=print_stderr)
+    print(format_table(rows, slowest))
+    saved = write_results(args.results, as_json(rows, slowest, {"sizes": sizes}))
+    print_stderr(f"results saved to {saved}")
     return 0
 
 

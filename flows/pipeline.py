@@ -107,6 +107,7 @@ def dbt_build(
     retry_delay_s: float = 0.0,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     on_result: ResultSink | None = None,
+    unit_tests: bool = False,
 ) -> BuildOutcome:
     """`dbt build` (and its retries) under the writer lock, successful or not.
 
@@ -123,6 +124,7 @@ def dbt_build(
             timeout_s=timeout_s,
             on_line=on_line,
             on_result=on_result,
+            unit_tests=unit_tests,
         )
 
 
@@ -139,9 +141,12 @@ def build(
     full_refresh: bool = False,
     on_line: LineSink | None = None,
     retries: int = 0,
+    unit_tests: bool = False,
 ) -> BuildOutcome:
     """`dbt build`; raises ShoplogError naming the failing models."""
-    outcome = dbt_build(target, select, full_refresh, on_line, retries=retries)
+    outcome = dbt_build(
+        target, select, full_refresh, on_line, retries=retries, unit_tests=unit_tests
+    )
     if not outcome.ok:
         raise ShoplogError(outcome.failure_summary())
     return outcome

@@ -2,13 +2,32 @@
 -- order (client_ts; ties by event_id compared byte by byte, the same on every engine), a new
 -- session starting whenever more than 30 minutes pass without an event. One row per session,
 -- with what happened in it.
+-- Incremental: a run re-sessionizes only the browsers with an event in a batch newer than
+-- any it has seen (their whole history, so numbering and boundaries come out as in a full
+-- refresh) and replaces their sessions (delete+insert by anonymous_id).
+{{ config(
+    materialized='incremental',
+    unique_key='anonymous_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 {%- set inactivity_minutes = 30 %}
 
 with
 
-web_events as (
+staged_events as (
     select * from {{ ref('stg_web__events') }}
+),
+
+web_events as (
+    select * from staged_events
     where anonymous_id is not null and client_ts is not null
+    {%- if is_incremental() %}
+    and anonymous_id in (
+        select anonymous_id from staged_events
+        where _batch_id > (select coalesce(max(last_batch_id), 0) from {{ this }})
+    )
+    {%- endif %}
 ),
 
 with_previous as (
@@ -19,6 +38,7 @@ with_previous as (
         page_url,
         order_ref,
         client_ts,
+        _batch_id,
         lag(client_ts) over (
             partition by anonymous_id
             order by client_ts, {{ shoplog.binary_collation('event_id') }}
@@ -64,7 +84,8 @@ sessions as (
         max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
         max(case when event_type = 'checkout_started' then 1 else 0 end) as has_checkout_started,
         max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase,
-        count(distinct case when event_type = 'purchase' then order_ref end) as orders_placed
+        count(distinct case when event_type = 'purchase' then order_ref end) as orders_placed,
+        max(_batch_id) as last_batch_id
     from numbered
     group by anonymous_id, session_number
 )
@@ -88,5 +109,6 @@ select
     has_add_to_cart = 1 as added_to_cart,
     has_checkout_started = 1 as started_checkout,
     has_purchase = 1 as purchased,
-    cast(orders_placed as bigint) as orders_placed
+    cast(orders_placed as bigint) as orders_placed,
+    cast(last_batch_id as bigint) as last_batch_id
 from sessions

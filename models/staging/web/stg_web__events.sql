@@ -14,12 +14,7 @@ with
 parsed_events as (
     select * from {{ ref('base_web__events') }}
     where reject_reasons is null
-    {% if is_incremental() -%}
-    and _batch_id > (
-        select coalesce(max(_batch_id), 0) - {{ var('web_events_lookback_batches') }}
-        from {{ this }}
-    )
-    {%- endif %}
+    and {{ shoplog.unseen_batches() }}
 ),
 
 candidates as (

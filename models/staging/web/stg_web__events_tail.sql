@@ -24,12 +24,25 @@ fresh_parsed as (
 fresh_clean as (
     select * from fresh_parsed
     where reject_reasons is null
-      and event_id not in (select event_id from built_events)
+),
+
+-- the fresh events the built past already holds (found from the tail's side: the tail is
+-- small, the past is large, so this never builds a hash table of the whole past)
+already_built as (
+    select event_id from built_events
+    where event_id in (select event_id from fresh_clean)
+),
+
+fresh_new as (
+    select * from fresh_clean
+    where not exists (
+        select 1 from already_built where already_built.event_id = fresh_clean.event_id
+    )
 ),
 
 deduplicated as (
     {{ shoplog.dedupe(
-        relation='fresh_clean',
+        relation='fresh_new',
         partition_by='event_id',
         order_by='received_at, _batch_id, _line_number'
     ) }}

@@ -1,6 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key='_batch_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- Every raw Braintree export row, split into its CSV fields and typed as far as it goes,
 -- with the checks it fails. Fields are read by position in the documented export layout;
 -- a file whose header differs from that layout has all its rows quarantined.
+-- Incremental: a run splits only the batches it has not seen (macro unseen_batches).
 {%- set expected_header = 'transaction_id,type,status,created_at,amount,currency_iso_code,'
     ~ 'payment_instrument_type,customer_id,customer_email,customer_phone,order_id,line_items_json' %}
 {%- set columns = expected_header.split(',') %}
@@ -26,6 +33,7 @@ with
 
 source as (
     select * from {{ source('braintree', 'braintree_transactions') }}
+    where {{ shoplog.unseen_batches() }}
 ),
 
 batches as (

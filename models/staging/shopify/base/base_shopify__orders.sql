@@ -1,4 +1,11 @@
+{{ config(
+    materialized='incremental',
+    unique_key='_batch_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- Every raw Shopify order version, parsed and typed as far as it goes, with the checks it fails.
+-- Incremental: a run parses only the batches it has not seen (macro unseen_batches).
 {%- set checks = shoplog.record_checks('payload', 'unparsable_json')
     + shoplog.field_checks('id', 'order_id_text', 'order_id')
     + shoplog.field_checks('created_at', 'created_at_text', 'created_at')
@@ -17,6 +24,7 @@ with
 
 source as (
     select * from {{ source('shopify', 'shopify_orders') }}
+    where {{ shoplog.unseen_batches() }}
 ),
 
 parsed as (
