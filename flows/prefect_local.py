@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flows.engine import ShoplogError
+from flows.envvars import environment
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 START_TIMEOUT_S = 90.0
@@ -93,20 +94,11 @@ def using_server(home: Path) -> Iterator[str]:
 
     with prefect_server(home) as url:
         env = {**server_env(home), "PREFECT_API_URL": url}
-        saved = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        try:
-            # Prefect read its settings when first imported; this process needs them replaced
-            with temporary_settings(updates={PREFECT_API_URL: url}):
-                yield url
-                # logs still queued for the API go out while the server is still there
-                APILogWorker.drain_all(timeout=5)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        # Prefect read its settings when first imported; this process needs them replaced
+        with environment(env), temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+            # logs still queued for the API go out while the server is still there
+            APILogWorker.drain_all(timeout=5)
 
 
 @contextlib.contextmanager
