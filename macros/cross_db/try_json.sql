@@ -39,3 +39,28 @@
 {% macro postgres__try_json_array(text_expr) -%}
     {{ target.schema }}.shoplog_try_jsonb_array({{ text_expr }})
 {%- endmacro %}
+
+{#- Spark has no JSON type: a valid object stays text, read with get_json_object. Its parser
+    would take single-quoted strings and NaN, so options forbid them, and the shared leniency
+    check rejects trailing commas and \u0000 as on the other engines. -#}
+{% macro spark__try_json(text_expr) -%}
+    case when {{ shoplog.spark_json_valid(text_expr, 'map<string,string>') }}
+         then {{ text_expr }} end
+{%- endmacro %}
+
+{% macro spark__try_json_array(text_expr) -%}
+    case when {{ shoplog.spark_json_valid(text_expr, 'array<string>') }}
+         then {{ text_expr }} end
+{%- endmacro %}
+
+{% macro spark_json_valid(text_expr, schema) -%}
+    (from_json({{ text_expr }}, '{{ schema }}',
+               map('allowSingleQuotes', 'false', 'allowNonNumericNumbers', 'false')) is not null
+     and not {{ shoplog.spark_json_leniency(text_expr) }})
+{%- endmacro %}
+
+{% macro spark_json_leniency(text_expr) -%}
+    (regexp_replace({{ text_expr }}, '"(?:[^"\\\\]|\\\\.)*+"', '""')
+        rlike ',\\s*[}\\]]|NaN|Infinity'
+     or instr({{ text_expr }}, '\\u0000') > 0)
+{%- endmacro %}

@@ -46,12 +46,12 @@ shopify_records as (
     -- each version of an order is a record: a later edit never glues two customers together
     select
         'shopify_orders' as source_name,
-        cast(order_id as varchar) || '@' || cast(valid_from as varchar) as record_id,
+        cast(order_id as {{ dbt.type_string() }}) || '@' || cast(valid_from as {{ dbt.type_string() }}) as record_id,
         updated_at as observed_at,
         email_original,
         customer_email_original,
         customer_phone_original,
-        cast(customer_id as varchar) as customer_id
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id
     from shopify_order_versions
 ),
 
