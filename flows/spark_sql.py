@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 from flows.engine import ShoplogError
 
-START_TIMEOUT_HINT = "is Java 17+ installed and `pip install .[spark]` done?"
+START_TIMEOUT_HINT = "is Java 17+ installed, and the spark extra (`pip install -e .[spark]`)?"
 
 
 def spark_env(spark_dir: Path) -> dict[str, str]:
@@ -59,6 +59,8 @@ def spark_conf(spark_dir: Path) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "2",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # a JSON object with a repeated key is valid JSON: parse it (last wins), never fail
+        "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
         "spark.ui.enabled": "false",
         "spark.log.level": "ERROR",
     }
@@ -132,7 +134,9 @@ class SparkConnection:
         status = self._reply()
         if status != ("ready",):
             self.close()
-            raise ShoplogError(f"Spark did not start in {spark_dir}: {status[1]}")
+            raise ShoplogError(
+                f"Spark did not start in {spark_dir}: {status[1]} ({START_TIMEOUT_HINT})"
+            )
 
     def _reply(self) -> Any:
         assert self._process.stdout is not None

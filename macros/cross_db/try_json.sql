@@ -59,8 +59,23 @@
      and not {{ shoplog.spark_json_leniency(text_expr) }})
 {%- endmacro %}
 
+{#- Spark's parser also stops after the first value, so '{"a":1} x' would pass: with strings
+    blanked and whitespace gone, nothing may follow the bracket that closes the first value. -#}
 {% macro spark_json_leniency(text_expr) -%}
-    (regexp_replace({{ text_expr }}, '"(?:[^"\\\\]|\\\\.)*+"', '""')
-        rlike ',\\s*[}\\]]|NaN|Infinity'
-     or instr({{ text_expr }}, '\\u0000') > 0)
+    {%- set blanked = "regexp_replace(" ~ text_expr ~ ", '\"(?:[^\"\\\\\\\\]|\\\\\\\\.)*+\"', '\"\"')" -%}
+    ({{ blanked }} rlike ',\\s*[}\\]]|NaN|Infinity'
+     or instr({{ text_expr }}, '\\u0000') > 0
+     or aggregate(
+            split(regexp_replace({{ blanked }}, '\\s', ''), ''),
+            named_struct('depth', 0, 'closed', false, 'trailing', false),
+            (state, c) -> named_struct(
+                'depth', state.depth + {{ shoplog.spark_json_bracket_step('c') }},
+                'closed', state.closed
+                    or state.depth + {{ shoplog.spark_json_bracket_step('c') }} = 0,
+                'trailing', state.trailing or state.closed),
+            state -> state.trailing))
+{%- endmacro %}
+
+{% macro spark_json_bracket_step(c) -%}
+    case when {{ c }} in ('{', '[') then 1 when {{ c }} in ('}', ']') then -1 else 0 end
 {%- endmacro %}
