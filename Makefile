@@ -7,12 +7,13 @@ INSTALLED := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test test-spark lint format bench clean
 
+# with the spark extra: the suite (and so CI) builds the project on Spark too
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -21,9 +22,13 @@ install: $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/shoplog run
 
-## make test: the whole pytest suite (PostgreSQL must be reachable)
+## make test: the whole pytest suite (PostgreSQL must be reachable; Spark needs Java 17+)
 test: $(INSTALLED)
 	$(BIN)/pytest
+
+## make test-spark: only the Spark target's tests (DuckDB, PostgreSQL and Spark built and compared)
+test-spark: $(INSTALLED)
+	$(BIN)/pytest -m spark
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check flows tests

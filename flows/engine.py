@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 SCHEMAS = ("raw", "staging", "quarantine", "intermediate", "marts", "ml", "audit")
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 DUCKDB_LOCK_RETRY_S = 5.0
@@ -43,12 +43,15 @@ class Target:
     name: str
     duckdb_path: Path | None = None
     pg_dsn: dict[str, str] | None = None
+    spark_dir: Path | None = None  # Spark: warehouse files and the Derby metastore live here
 
     @property
     def key(self) -> str:
         """A stable identity of the warehouse, used to name its writer lock."""
         if self.duckdb_path is not None:
             return str(self.duckdb_path)
+        if self.spark_dir is not None:
+            return f"spark-{self.spark_dir}"
         assert self.pg_dsn is not None
         return "pg-{host}-{port}-{dbname}".format(**self.pg_dsn)
 
@@ -64,6 +67,10 @@ class Target:
                 PGUSER=self.pg_dsn["user"],
                 PGDATABASE=self.pg_dsn["dbname"],
             )
+        if self.spark_dir is not None:
+            from flows.spark_sql import spark_env
+
+            env.update(spark_env(self.spark_dir))
         return env
 
 
@@ -76,6 +83,9 @@ def resolve_target(name: str | None = None) -> Target:
         return Target(name, duckdb_path=path)
     if name == "postgres":
         return Target(name, pg_dsn=pg_settings())
+    if name == "spark":
+        default = data_dir() / "spark"
+        return Target(name, spark_dir=Path(os.environ.get("SHOPLOG_SPARK_DIR", default)).resolve())
     raise ShoplogError(f"unknown target {name!r}: choose one of {', '.join(TARGETS)}")
 
 
@@ -94,7 +104,14 @@ def pg_settings() -> dict[str, str]:
 
 
 def connect(target: Target, read_only: bool = False) -> Any:
-    """A DB-API connection to the warehouse; DuckDB readers open the file read-only."""
+    """A DB-API connection to the warehouse; DuckDB readers open the file read-only.
+
+    Spark: a session in a child process (see flows/spark_sql.py); close it before dbt runs,
+    since the embedded metastore admits one process at a time."""
+    if target.spark_dir is not None:
+        from flows.spark_sql import SparkConnection
+
+        return SparkConnection(target.spark_dir)
     if target.duckdb_path is not None:
         import duckdb
 
@@ -135,6 +152,15 @@ def list_relations(target: Target) -> set[tuple[str, str]]:
     conn = connect(target, read_only=True)
     try:
         cur = conn.cursor()
+        if target.spark_dir is not None:
+            # Spark has no information_schema: list each schema that exists
+            cur.execute("show databases")
+            present = {row[0] for row in cur.fetchall()} & set(SCHEMAS)
+            found: set[tuple[str, str]] = set()
+            for schema in sorted(present):
+                cur.execute(f"show tables in {schema}")
+                found |= {(schema, row[1]) for row in cur.fetchall() if not row[2]}
+            return found
         marker = "%s" if target.pg_dsn else "?"
         cur.execute(
             "select table_schema, table_name from information_schema.tables "

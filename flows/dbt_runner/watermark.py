@@ -22,7 +22,10 @@ INCREMENTAL_MODELS = (
 
 def built_watermark(target: Target) -> int | None:
     """The smallest of the models' newest batch ids; None when any of them is missing or
-    empty (a first build: every row is new, so every row is tested)."""
+    empty (a first build: every row is new, so every row is tested). On Spark, where reading it
+    would start a JVM before dbt starts its own, every row is tested."""
+    if target.spark_dir is not None:
+        return None
     try:
         conn = connect(target, read_only=True)
     except ShoplogError:

@@ -38,6 +38,10 @@ def _open_writer(target: Target) -> RawWriter:
         from flows.load.duckdb_writer import DuckDBWriter
 
         return DuckDBWriter(target)
+    if target.spark_dir is not None:
+        from flows.load.spark_writer import SparkWriter
+
+        return SparkWriter(target)
     from flows.load.postgres_writer import PostgresWriter
 
     return PostgresWriter(target)

@@ -6,12 +6,7 @@
 -- nobody, so its anonymous id is no identity (events join to customers through the ids here).
 -- Incremental: a run reads only the records of load batches it has not seen and replaces the
 -- occurrences of those records (a web event delivered again keeps its record_id).
-{{ config(
-    materialized='incremental',
-    unique_key=['source_name', 'record_id'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(**shoplog.log_incremental_config(unique_key=['source_name', 'record_id'])) }}
 {# (record CTE, field as the source names it, identifier type, column holding it as written) #}
 {% set fields = [
     ('web_records', 'anonymous_id', 'anonymous_id', 'anonymous_id'),
@@ -58,12 +53,12 @@ shopify_records as (
     -- each version of an order is a record: a later edit never glues two customers together
     select
         'shopify_orders' as source_name,
-        cast(order_id as varchar) || '@' || cast(valid_from as varchar) as record_id,
+        cast(order_id as {{ dbt.type_string() }}) || '@' || cast(valid_from as {{ dbt.type_string() }}) as record_id,
         updated_at as observed_at,
         email_original,
         customer_email_original,
         customer_phone_original,
-        cast(customer_id as varchar) as customer_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         _batch_id
     from shopify_order_versions
 ),

@@ -73,7 +73,7 @@ select
     cast(priced.gross_amount as decimal(18, 2)) as gross_amount,
     cast(priced.refund_amount as decimal(18, 2)) as refund_amount,
     cast(priced.gross_amount - priced.refund_amount as decimal(18, 2)) as net_amount,
-    cast(priced.customer_email as varchar) as email,
-    cast(priced.customer_phone as varchar) as phone,
+    cast(priced.customer_email as {{ dbt.type_string() }}) as email,
+    cast(priced.customer_phone as {{ dbt.type_string() }}) as phone,
     cast(priced.customer_id as varchar(40)) as braintree_customer_id
 from priced

@@ -51,11 +51,11 @@ select
         as decimal(18, 2)) as refund_amount,
     cast(case when priced.counts_as_revenue then priced.current_total_price else 0 end
         as decimal(18, 2)) as net_amount,
-    cast(priced.email as varchar) as email,
-    cast(priced.customer_email as varchar) as customer_email,
-    cast(priced.customer_phone as varchar) as phone,
+    cast(priced.email as {{ dbt.type_string() }}) as email,
+    cast(priced.customer_email as {{ dbt.type_string() }}) as customer_email,
+    cast(priced.customer_phone as {{ dbt.type_string() }}) as phone,
     cast(priced.customer_id as varchar(40)) as shopify_customer_id,
-    cast(first_purchase_events.anonymous_id as varchar) as anonymous_id
+    cast(first_purchase_events.anonymous_id as {{ dbt.type_string() }}) as anonymous_id
 from priced
 left join first_purchase_events
     on priced.order_name = first_purchase_events.order_ref

@@ -153,8 +153,8 @@ customers as (
 
 select
     cast(customer_key as varchar(32)) as customer_key,
-    cast(latest_email as varchar) as email,
-    cast(latest_phone as varchar) as phone,
+    cast(latest_email as {{ dbt.type_string() }}) as email,
+    cast(latest_phone as {{ dbt.type_string() }}) as phone,
     cast(identifiers as bigint) as identifiers,
     cast(emails as bigint) as emails,
     cast(phones as bigint) as phones,

@@ -5,12 +5,7 @@
 -- Incremental: a run re-sessionizes only the browsers with an event in a batch newer than
 -- any it has seen (their whole history, so numbering and boundaries come out as in a full
 -- refresh) and replaces their sessions (delete+insert by anonymous_id).
-{{ config(
-    materialized='incremental',
-    unique_key='anonymous_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(**shoplog.log_incremental_config(unique_key='anonymous_id')) }}
 {%- set inactivity_minutes = 30 %}
 
 with
@@ -93,15 +88,15 @@ sessions as (
 select
     cast({{ shoplog.surrogate_key(['anonymous_id', 'session_number']) }} as varchar(32))
         as session_key,
-    cast(anonymous_id as varchar) as anonymous_id,
+    cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
     cast(session_number as bigint) as session_number,
     cast(session_started_at as date) as session_date,
     cast(session_started_at as timestamp) as session_started_at,
     cast(session_ended_at as timestamp) as session_ended_at,
     cast({{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} as bigint)
         as duration_seconds,
-    cast(first_event_id as varchar) as first_event_id,
-    cast(landing_page_url as varchar) as landing_page_url,
+    cast(first_event_id as {{ dbt.type_string() }}) as first_event_id,
+    cast(landing_page_url as {{ dbt.type_string() }}) as landing_page_url,
     cast(events as bigint) as events,
     cast(pages as bigint) as pages,
     cast(page_views as bigint) as page_views,

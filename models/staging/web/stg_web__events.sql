@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='event_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(**shoplog.log_incremental_config(unique_key='event_id')) }}
 -- Clean web events, one row per event_id: delivery is at-least-once, so the first received
 -- copy wins (ties broken by position in the log, so the choice is deterministic).
 -- Incremental: new copies are weighed against the copy already kept for the same event, so an

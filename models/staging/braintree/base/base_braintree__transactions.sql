@@ -1,9 +1,5 @@
-{{ config(
-    materialized='incremental',
-    unique_key='_batch_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(**shoplog.log_incremental_config(
+    unique_key='_batch_id', partition_by=['_batch_id'])) }}
 -- Every raw Braintree export row, split into its CSV fields and typed as far as it goes,
 -- with the checks it fails. Fields are read by position in the documented export layout;
 -- a file whose header differs from that layout has all its rows quarantined.
