@@ -14,8 +14,9 @@ SITE_FILE = "index.html"
 
 
 def site_dir(target: Target) -> Path:
-    """Where the static docs site of a target is written: data/docs/<target>/."""
-    return data_dir() / "docs" / target.name
+    """Where the static docs site of a target is written: data/docs/<target>/ for prod,
+    data/docs/<target>_dev/ for dev."""
+    return data_dir() / "docs" / target.dbt_target
 
 
 def generate_site(target: Target) -> Path:
