@@ -65,13 +65,6 @@ class Target:
         suffix = "" if self.env == "prod" else f"-{self.env}"
         return "pg-{host}-{port}-{dbname}".format(**self.pg_dsn) + suffix
 
-    def schema(self, layer: str) -> str:
-        """Where a layer's relations live: `marts` in prod; in dev on PostgreSQL `dev_marts`
-        (generate_schema_name does the same for dbt). Raw is the shared log: never prefixed."""
-        if self.env == "prod" or self.pg_dsn is None or layer == "raw":
-            return layer
-        return f"{dev_schema_prefix()}{layer}"
-
     def prod(self) -> Target:
         """The prod warehouse this target reads its raw log from (itself when it is prod)."""
         if self.env == "prod":

@@ -286,6 +286,12 @@ def test_postgres_dev_builds_prefixed_schemas_and_leaves_prod_alone(pg_target: T
     assert all(name.startswith("dev_") for name in dev_relations), sorted(dev_relations)
     assert {n: after_dev[n] for n in prod_relations} == prod_relations  # not one rewritten
 
+    # diff reads both sets of schemas in the one database: nothing modified, nothing differs
+    assert diff_models(dev) == []
+    [report] = diff_models(dev, models=["fct_orders"], sample_pct=50)
+    assert report.prod.schema == "marts" and report.dev.schema == "dev_marts"
+    assert not report.differs and report.prod_rows == report.dev_rows == 0
+
     build(pg_target, select="fct_daily_revenue")  # and prod rebuilds leave dev alone
     after_prod = relation_oids(pg_target)
     assert {n: after_prod[n] for n in dev_relations} == dev_relations

@@ -33,9 +33,15 @@ edges as (
 
 graph_0 as materialized (
     -- both directions of every edge
-    select node_id_a as node_id, node_id_b as neighbour_id from edges
+    select
+        node_id_a as node_id,
+        node_id_b as neighbour_id
+    from edges
     union all
-    select node_id_b, node_id_a from edges
+    select
+        node_id_b,
+        node_id_a
+    from edges
 ),
 {%- for r in range(rounds) %}
 
@@ -65,7 +71,9 @@ graph_{{ r + 1 }} as materialized (
 {%- endfor %}
 
 resolved_{{ rounds - 1 }} as (
-    select node_id, representative_id as root_id
+    select
+        node_id,
+        representative_id as root_id
     from mapped_{{ rounds - 1 }}
 ),
 {%- for r in range(rounds - 2, -1, -1) %}
@@ -87,7 +95,9 @@ unsettled as (
 ),
 
 anchors as (
-    select root_id, min(node_id) as component_id
+    select
+        root_id,
+        min(node_id) as component_id
     from resolved_0
     group by root_id
 )

@@ -14,7 +14,7 @@ built_events as (
 
 fresh_raw as (
     select * from {{ source('web', 'web_events') }}
-    where _batch_id > (select coalesce(max(_batch_id), 0) from base_events)
+    where _batch_id > (select coalesce(max(base_events._batch_id), 0) from base_events)
 ),
 
 fresh_parsed as (
@@ -23,8 +23,9 @@ fresh_parsed as (
 
 fresh_clean as (
     select * from fresh_parsed
-    where reject_reasons is null
-      and event_id not in (select event_id from built_events)
+    where
+        reject_reasons is null
+        and event_id not in (select built_events.event_id from built_events)
 ),
 
 deduplicated as (

@@ -13,10 +13,11 @@ with
 source as (
     select * from {{ source('web', 'web_events') }}
     {% if is_incremental() -%}
-    where _batch_id > (
-        select coalesce(max(_batch_id), 0) - {{ var('web_events_lookback_batches') }}
-        from {{ this }}
-    )
+    where
+        _batch_id > (
+            select coalesce(max(previous._batch_id), 0) - {{ var('web_events_lookback_batches') }}
+            from {{ this }} as previous
+        )
     {%- endif %}
 ),
 
