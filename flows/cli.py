@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flows.console import console_without_tracebacks
-from flows.engine import TARGETS, ShoplogError, first_line, resolve_target
+from flows.engine import ENVS, TARGETS, ShoplogError, Target, first_line, resolve_target
 
 # Telemetry has no network here, and a user's pipeline should not phone home anyway.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -27,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.target:
         os.environ["SHOPLOG_TARGET"] = args.target
+    if args.env:
+        os.environ["SHOPLOG_ENV"] = args.env
     try:
         return int(args.handler(args) or 0)
     except ShoplogError as exc:
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         choices=TARGETS,
         help="warehouse engine (default: $SHOPLOG_TARGET or duckdb)",
+    )
+    parser.add_argument(
+        "--env",
+        choices=ENVS,
+        help="dev or prod warehouse (default: $SHOPLOG_ENV, else dev for build and docs; "
+        "the pipeline commands run, load, replay, quality and eval always use prod)",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -81,7 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run the dbt unit tests (left to `shoplog quality` and CI by default)",
     )
+    build.add_argument(
+        "--changed",
+        action="store_true",
+        help="only models changed since the last prod build and their children, reading "
+        "unchanged parents from prod",
+    )
     build.set_defaults(handler=cmd_build)
+
+    diff = commands.add_parser(
+        "diff", help="compare dev's build of changed models with prod, row by row on their keys"
+    )
+    diff.add_argument(
+        "--models", nargs="+", metavar="MODEL", help="models to compare (default: state:modified)"
+    )
+    diff.add_argument(
+        "--sample", type=percent, default=None, metavar="PCT", help="compare PCT %% of the keys"
+    )
+    diff.add_argument("--examples", type=count, default=3, help="example keys shown per kind")
+    diff.set_defaults(handler=cmd_diff)
 
     run = commands.add_parser(
         "run", help="the pipeline flow: demo data if none, load data/incoming, build"
@@ -162,6 +188,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def percent(text: str) -> float:
+    """An argparse type: a percentage above 0 and at most 100."""
+    value = float(text)
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 100, not {text}")
+    return value
+
+
+def analyst_target() -> Target:
+    """The warehouse of an analyst command: $SHOPLOG_ENV (set by --env), else dev."""
+    return resolve_target(env=os.environ.get("SHOPLOG_ENV") or "dev")
+
+
+def prod_target(command: str) -> Target:
+    """The warehouse of a pipeline command: always prod, and said so when dev was asked for."""
+    if (os.environ.get("SHOPLOG_ENV") or "prod") != "prod":
+        raise ShoplogError(
+            f"`shoplog {command}` works on prod only (it writes the shared raw log or reads what "
+            "users read); drop --env dev / unset SHOPLOG_ENV"
+        )
+    return resolve_target()
+
+
 def count(text: str) -> int:
     """An argparse type: a whole number, 0 or more."""
     value = int(text)
@@ -195,7 +244,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from flows.pipeline import load
 
-    target = resolve_target()
+    target = prod_target("load")
     results = load(target, args.paths, source=args.source, on_line=print_stderr)
     loaded = [r for r in results if not r.skipped]
     print(
@@ -209,7 +258,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from flows.pipeline import build
 
     # a plain call, not the Prefect `build` flow: no server or ephemeral API to start first
-    target = resolve_target()
+    target = analyst_target()
     result = build(
         target,
         args.select,
@@ -217,13 +266,24 @@ def cmd_build(args: argparse.Namespace) -> int:
         on_line=dbt_progress,
         retries=args.retries,
         unit_tests=args.unit_tests,
+        changed=args.changed,
     )
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts().items()))
     print(
-        f"dbt build on {target.name} finished in {result.seconds:.1f}s: {counts}"
-        + retried(result.retries)
+        f"dbt build on {target.name} ({target.env}) finished in {result.seconds:.1f}s: "
+        f"{counts or 'nothing to build'}" + retried(result.retries)
     )
     return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from flows.diff import diff_models, format_report
+
+    reports = diff_models(
+        resolve_target(), models=args.models, sample_pct=args.sample, examples=args.examples
+    )
+    print(format_report(reports))
+    return 1 if any(report.differs for report in reports) else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -231,7 +291,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console_without_tracebacks()
     summary = pipeline(
-        target=resolve_target().name,
+        target=prod_target("run").name,
         incoming=str(args.incoming) if args.incoming else None,
         select=args.select,
         full_refresh=args.full_refresh,
@@ -267,7 +327,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from flows.pipeline import replay
 
-    target = resolve_target()
+    target = prod_target("replay")
     report = replay(target, on_line=dbt_progress)
     print(f"{'relation':<48}{'rows before':>12}{'rows after':>12}  content")
     for relation in sorted(set(report.before) | set(report.after)):
@@ -364,7 +424,7 @@ def cmd_eval_er(args: argparse.Namespace) -> int:
     truth = args.truth or incoming_dir() / "ground_truth"
     if not truth.exists():
         raise ShoplogError(f"no ground truth at {truth}: pass --truth DIR")
-    scores = evaluate_entity_resolution(resolve_target(), truth)
+    scores = evaluate_entity_resolution(prod_target("eval er"), truth)
     print(f"{'precision':<24}{scores['precision']:>10.4f}")
     print(f"{'recall':<24}{scores['recall']:>10.4f}")
     print(f"{'pairs placed together':<24}{scores['pairs_placed_together']:>10,}")
@@ -377,7 +437,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     from flows.quality import run_quality
     from flows.quality_flow import enforce_gate
 
-    target = resolve_target()
+    target = prod_target("quality")
     report = run_quality(target, on_line=print_stderr, dbt_tests=not args.skip_dbt_tests)
     if report.docs_index:
         print(f"Data Docs: {report.docs_index}")
@@ -389,7 +449,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from flows.docs_site import generate_site, serve_site
 
-    page = generate_site(resolve_target())
+    page = generate_site(analyst_target())
     print(f"docs site written to {page}")
     if args.serve:
         print(f"serving http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")

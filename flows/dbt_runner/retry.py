@@ -91,13 +91,15 @@ def build_with_retries(
     on_line: Callable[[str], None] | None = None,
     on_result: ResultSink | None = None,
     unit_tests: bool = False,
+    extra_args: Sequence[str] = (),
 ) -> BuildOutcome:
     """`dbt build`; while it fails, up to `retries` times `dbt retry` (the failed and skipped
-    nodes only, with the build's own selection and flags) in the same target path."""
+    nodes only, with the build's own selection and flags) in the same target path.
+    extra_args go to `dbt build` as they are (e.g. `--defer --state DIR`)."""
     if retries < 0:
         raise ValueError(f"retries must be 0 or more, not {retries}")
     new_after = None if full_refresh else built_watermark(target)
-    args = build_args(select, full_refresh, new_after, unit_tests)
+    args = [*build_args(select, full_refresh, new_after, unit_tests), *extra_args]
     attempts = [_run(args, target, timeout_s, target_path, on_line)]
     if on_result is not None:
         on_result(attempts[-1], 1)

@@ -118,6 +118,8 @@ def load_files(
     source (then nothing at all is loaded), or when a file fails mid-way (then nothing of that
     file is loaded, the files before it stay loaded, and the message says so).
     """
+    if target.env != "prod":
+        raise ShoplogError("the raw log is shared by dev and prod: load files into prod only")
     plan = plan_files(paths, source)
     results: list[BatchResult] = []
     if not plan:

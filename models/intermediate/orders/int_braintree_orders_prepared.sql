@@ -20,7 +20,10 @@ sales as (
 ),
 
 counted_sales as (
-    select order_id, transaction_id, created_at
+    select
+        order_id,
+        transaction_id,
+        created_at
     from sales
     where counts_as_revenue
 ),
@@ -34,7 +37,9 @@ refunded_sales as (
 ),
 
 credits as (
-    select order_id, sum(amount) as refund_amount
+    select
+        order_id,
+        sum(amount) as refund_amount
     from transactions
     where transaction_type = 'credit' and status in {{ successful }} and order_id is not null
     group by order_id

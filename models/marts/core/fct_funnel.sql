@@ -14,10 +14,16 @@ steps as (
         1 as session,
         case when viewed_product then 1 else 0 end as reached_view,
         case when viewed_product and added_to_cart then 1 else 0 end as reached_cart,
-        case when viewed_product and added_to_cart and started_checkout
-             then 1 else 0 end as reached_checkout,
-        case when viewed_product and added_to_cart and started_checkout and purchased
-             then 1 else 0 end as reached_purchase
+        case
+            when viewed_product and added_to_cart and started_checkout
+                then 1
+            else 0
+        end as reached_checkout,
+        case
+            when viewed_product and added_to_cart and started_checkout and purchased
+                then 1
+            else 0
+        end as reached_purchase
     from sessions
 ),
 

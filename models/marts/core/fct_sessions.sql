@@ -93,7 +93,8 @@ select
     cast(session_started_at as date) as session_date,
     cast(session_started_at as timestamp) as session_started_at,
     cast(session_ended_at as timestamp) as session_ended_at,
-    cast({{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} as bigint)
+    -- the datediff macro renders to one long line
+    cast({{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }} as bigint)  -- noqa: LT05
         as duration_seconds,
     cast(first_event_id as {{ dbt.type_string() }}) as first_event_id,
     cast(landing_page_url as {{ dbt.type_string() }}) as landing_page_url,

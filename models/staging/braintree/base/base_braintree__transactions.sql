@@ -50,15 +50,18 @@ split as (
         on source._batch_id = batches.batch_id
 ),
 
+-- the indentation of the columns the loop renders is beyond the linter: no LT02 here
+-- noqa: disable=LT02
 extracted as (
     select
         split.*,
-        {{ shoplog.array_size('fields') }} as field_count,
-        {%- for column in columns %}
-        {{ shoplog.csv_field('fields', loop.index) }} as {{ column }}_text{{ "," if not loop.last }}
+        {{ shoplog.array_size('fields') }} as field_count
+        {%- for column in columns %},
+        {{ shoplog.csv_field('fields', loop.index) }} as {{ column }}_text
         {%- endfor %}
     from split
 ),
+-- noqa: enable=LT02
 
 typed as (
     select

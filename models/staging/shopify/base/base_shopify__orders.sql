@@ -61,7 +61,8 @@ typed as (
         {{ shoplog.to_utc_timestamp('created_at_text') }} as created_at,
         {{ shoplog.to_utc_timestamp('updated_at_text') }} as updated_at,
         {{ shoplog.cast_or_null('total_price_text', 'decimal(18,2)') }} as total_price,
-        {{ shoplog.cast_or_null('current_total_price_text', 'decimal(18,2)') }} as current_total_price
+        {{ shoplog.cast_or_null('current_total_price_text', 'decimal(18,2)') }}
+            as current_total_price
     from extracted
 ),
 
