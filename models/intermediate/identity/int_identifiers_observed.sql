@@ -53,7 +53,9 @@ shopify_records as (
     -- each version of an order is a record: a later edit never glues two customers together
     select
         'shopify_orders' as source_name,
-        cast(order_id as {{ dbt.type_string() }}) || '@' || cast(valid_from as {{ dbt.type_string() }}) as record_id,
+        cast(order_id as {{ dbt.type_string() }})
+        || '@'
+        || cast(valid_from as {{ dbt.type_string() }}) as record_id,
         updated_at as observed_at,
         email_original,
         customer_email_original,

@@ -16,13 +16,16 @@ staged_events as (
 
 web_events as (
     select * from staged_events
-    where anonymous_id is not null and client_ts is not null
-    {%- if is_incremental() %}
-    and anonymous_id in (
-        select anonymous_id from staged_events
-        where _batch_id > (select coalesce(max(last_batch_id), 0) from {{ this }})
-    )
-    {%- endif %}
+    where
+        anonymous_id is not null and client_ts is not null
+        {%- if is_incremental() %}
+        and anonymous_id in (
+            select new_events.anonymous_id from staged_events as new_events
+            where new_events._batch_id > (
+                select coalesce(max(built.last_batch_id), 0) from {{ this }} as built
+            )
+        )
+        {%- endif %}
 ),
 
 with_previous as (

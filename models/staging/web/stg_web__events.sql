@@ -8,24 +8,51 @@ with
 
 parsed_events as (
     select * from {{ ref('base_web__events') }}
-    where reject_reasons is null
-    and {{ shoplog.unseen_batches() }}
+    where
+        reject_reasons is null
+        and {{ shoplog.unseen_batches() }}
 ),
 
 candidates as (
     select
-        event_id, event_type, anonymous_id, user_email_original, user_email, sku, price,
-        quantity, order_ref, client_ts, received_at, page_url, user_agent,
-        _batch_id, _line_number, _loaded_at
+        event_id,
+        event_type,
+        anonymous_id,
+        user_email_original,
+        user_email,
+        sku,
+        price,
+        quantity,
+        order_ref,
+        client_ts,
+        received_at,
+        page_url,
+        user_agent,
+        _batch_id,
+        _line_number,
+        _loaded_at
     from parsed_events
     {% if is_incremental() -%}
     union all
     select
-        event_id, event_type, anonymous_id, user_email_original, user_email, sku, price,
-        quantity, order_ref, client_ts, received_at, page_url, user_agent,
-        _batch_id, _line_number, _loaded_at
+        event_id,
+        event_type,
+        anonymous_id,
+        user_email_original,
+        user_email,
+        sku,
+        price,
+        quantity,
+        order_ref,
+        client_ts,
+        received_at,
+        page_url,
+        user_agent,
+        _batch_id,
+        _line_number,
+        _loaded_at
     from {{ this }}
-    where event_id in (select event_id from parsed_events)
+    where event_id in (select parsed_events.event_id from parsed_events)
     {%- endif %}
 ),
 

@@ -14,7 +14,7 @@ built_events as (
 
 fresh_raw as (
     select * from {{ source('web', 'web_events') }}
-    where _batch_id > (select coalesce(max(_batch_id), 0) from base_events)
+    where _batch_id > (select coalesce(max(base_events._batch_id), 0) from base_events)
 ),
 
 fresh_parsed as (
@@ -30,13 +30,14 @@ fresh_clean as (
 -- small, the past is large, so this never builds a hash table of the whole past)
 already_built as (
     select event_id from built_events
-    where event_id in (select event_id from fresh_clean)
+    where event_id in (select fresh_clean.event_id from fresh_clean)
 ),
 
 fresh_new as (
     select * from fresh_clean
     where not exists (
-        select 1 from already_built where already_built.event_id = fresh_clean.event_id
+        select 1 from already_built
+        where already_built.event_id = fresh_clean.event_id
     )
 ),
 
