@@ -4,20 +4,21 @@
     (partition_by given) overwrites exactly the batches it re-reads (insert_overwrite of
     those partitions, the same rows delete+insert would replace); any other is rebuilt in
     full on Spark, which gives the same rows. -#}
-{% macro log_incremental_config(unique_key, partition_by=none) -%}
-    {{ return(adapter.dispatch('log_incremental_config', 'shoplog')(unique_key, partition_by)) }}
+{% macro log_incremental_config(unique_key, partition_by=none, on_schema_change='fail') -%}
+    {{ return(adapter.dispatch('log_incremental_config', 'shoplog')(
+        unique_key, partition_by, on_schema_change)) }}
 {%- endmacro %}
 
-{% macro default__log_incremental_config(unique_key, partition_by) -%}
+{% macro default__log_incremental_config(unique_key, partition_by, on_schema_change) -%}
     {{ return({
         'materialized': 'incremental',
         'unique_key': unique_key,
         'incremental_strategy': 'delete+insert',
-        'on_schema_change': 'fail',
+        'on_schema_change': on_schema_change,
     }) }}
 {%- endmacro %}
 
-{% macro spark__log_incremental_config(unique_key, partition_by) -%}
+{% macro spark__log_incremental_config(unique_key, partition_by, on_schema_change) -%}
     {%- if partition_by is none -%}
         {{ return({'materialized': 'table'}) }}
     {%- endif -%}
@@ -25,6 +26,6 @@
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite',
         'partition_by': partition_by,
-        'on_schema_change': 'fail',
+        'on_schema_change': on_schema_change,
     }) }}
 {%- endmacro %}

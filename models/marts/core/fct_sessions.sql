@@ -5,7 +5,10 @@
 -- Incremental: a run re-sessionizes only the browsers with an event in a batch newer than
 -- any it has seen (their whole history, so numbering and boundaries come out as in a full
 -- refresh) and replaces their sessions (delete+insert by anonymous_id).
-{{ config(**shoplog.log_incremental_config(unique_key='anonymous_id')) }}
+{#- the contract guards column names and types; 'fail' would read the PostgreSQL table's
+    declared varchar columns as a schema change against the query's text ones -#}
+{{ config(**shoplog.log_incremental_config(
+    unique_key='anonymous_id', on_schema_change='append_new_columns')) }}
 {%- set inactivity_minutes = 30 %}
 
 with
