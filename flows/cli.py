@@ -439,9 +439,10 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     state = "new" if summary.dataset_created else "same content as before"
     print(f"dataset {summary.dataset_path} ({state})")
     print(f"code {summary.git_sha}{' (dirty)' if summary.git_dirty else ''}")
+    print("holdout metrics:")
     for role, metrics in summary.metrics.items():
         shown = ", ".join(f"{k} {metrics[k]:.4f}" for k in ("roc_auc", "pr_auc", "brier"))
-        print(f"{role:<11} {shown}")
+        print(f"  {role:<11} {shown}")
     print(f"challenger {summary.challenger}")
     print(f"shadow     {summary.shadow}")
     verdict = "passed" if summary.gate_passed else "rejected"
@@ -471,10 +472,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
     with open_registry(resolve_target()) as registry:
         versions, events = registry.versions(), registry.events()
-    print(f"{'version':<64}{'role':<12}{'alias':<12}{'roc_auc':>8}  gate")
+    width = max([len(v.version) for v in versions] + [7]) + 2
+    print(f"{'version':<{width}}{'role':<12}{'alias':<12}{'roc_auc':>8}  gate")
     for v in versions:
         print(
-            f"{v.version:<64}{v.role:<12}{v.alias or '-':<12}{v.holdout_roc_auc:>8.4f}  "
+            f"{v.version:<{width}}{v.role:<12}{v.alias or '-':<12}{v.holdout_roc_auc:>8.4f}  "
             f"{v.gate_status}"
         )
     print("\nhistory:")

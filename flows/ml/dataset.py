@@ -43,7 +43,10 @@ class Snapshot:
 
 def read_relation(target: Target, relation: str, where: str = "") -> pa.Table:
     """Rows of an ml relation in the snapshot schema's columns, sorted by key."""
-    columns = [f.name for f in SCHEMA if f.name != LABEL or relation.endswith("training_set")]
+    training_only = (LABEL, "label_window_end_date")
+    columns = [
+        f.name for f in SCHEMA if f.name not in training_only or relation.endswith("training_set")
+    ]
     sql = f"select {', '.join(columns)} from {relation} {where} order by cutoff_date, customer_key"
     conn = connect(target, read_only=True)
     try:

@@ -197,8 +197,7 @@ class Registry:
             "update ml.model_registry set gate_status = ?, gate_reason = ? where version = ?",
             [status, reason, version],
         )
-        if status == "rejected":
-            self._event(version, "rejected", actor, reason)
+        self._event(version, "gate_passed" if status == "passed" else "rejected", actor, reason)
 
     def promote(self, version: str, actor: str, reason: str) -> ModelVersion | None:
         """Make a gated challenger the champion; returns the champion it replaced."""

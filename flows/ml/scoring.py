@@ -3,12 +3,13 @@ the champion and the shadow, appended to ml.predictions; `serve` says whose scor
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
 from flows.engine import ShoplogError, Target, connect, writer_lock
 from flows.ml.dataset import read_relation
-from flows.ml.registry import now, open_registry
+from flows.ml.registry import open_registry
 from flows.ml.store import load_model
 from flows.ml.train import predict
 
@@ -48,7 +49,7 @@ def score(target: Target, serve: str = "champion") -> ScoringResult:
     customers = read_relation(target, "ml.ml_customer_features", "where not is_training")
     if customers.num_rows == 0:
         raise ShoplogError("ml.ml_customer_features has no customers to score")
-    scored_at = now()
+    scored_at = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # one value per run
     keys = customers.column("customer_key").to_pylist()
     cutoffs = customers.column("cutoff_date").to_pylist()
     rows = []
