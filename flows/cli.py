@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import os
 import sys
 import tempfile
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=30)
     gen.add_argument("--defect-rate", type=float, default=0.02, help="fraction of bad records")
     gen.add_argument("--gzip", action="store_true", help="write .gz files")
+    gen.add_argument(
+        "--start", type=datetime.date.fromisoformat, default=None, help="first day (2026-09-01)"
+    )
     gen.set_defaults(handler=cmd_generate)
 
     load = commands.add_parser("load", help="append files to the raw log (each file once)")
@@ -214,6 +218,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         defect_rate=args.defect_rate,
         gzip=args.gzip,
         progress=progress_bar("generate", "events"),
+        **({"start": args.start} if args.start else {}),
     )
     print(
         f"wrote {len(summary.files)} files to {out} in {time.monotonic() - started:.1f}s: "
