@@ -77,10 +77,10 @@ def incoming_files(directory: Path) -> list[Path]:
     return sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
 
 
-# Four months of demo data ending 2026-09-29: enough for the 30-day purchase label at weekly
+# Six months of demo data ending 2026-09-29: enough for the 30-day purchase label at weekly
 # cutoffs after 4 weeks of history (ml_training_set), and all of it in the past.
-DEMO_DAYS = 120
-DEMO_START = datetime.date(2026, 6, 2)
+DEMO_DAYS = 180
+DEMO_START = datetime.date(2026, 4, 3)
 
 
 def ensure_demo_data(directory: Path, events: int) -> bool:

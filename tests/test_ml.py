@@ -194,10 +194,8 @@ def column_names(target: Target, schema: str, table: str) -> list[str]:
 def copy_rows_to(target: Target, table: str, key: str, ts: str, moment: str, where: str) -> str:
     """An insert copying rows of marts.<table> to `moment`, with new keys."""
     columns = column_names(target, "marts", table)
-    values = [
-        f"'c' || {key}" if c == key else f"cast('{moment}' as timestamp)" if c == ts else c
-        for c in columns
-    ]
+    replaced = {key: f"'c' || substr({key}, 2)", ts: f"cast('{moment}' as timestamp)"}
+    values = [replaced.get(c, c) for c in columns]
     return (
         f"insert into marts.{table} ({', '.join(columns)}) "
         f"select {', '.join(values)} from marts.{table} where {where}"
