@@ -19,11 +19,11 @@ from .people import Person
 OUT, RESEARCH, BUYING = 0, 1, 2  # Person.in_market
 MEAN_DAYS_BETWEEN_SPELLS = 100.0
 RESEARCH_DAYS = (5, 14)
-BUYING_DAYS = (14, 35)
+BUYING_DAYS = (21, 42)
 # relative to a person's usual rate, per state
-VISITS = (1.0, 6.0, 3.0)  # web sessions
-INTENT = (0.2, 0.15, 2.2)  # a web session's chance to reach cart and checkout
-MARKETPLACE = (0.1, 0.05, 5.0)  # being the buyer of a marketplace sale
+VISITS = (1.0, 8.0, 3.0)  # web sessions
+INTENT = (0.2, 0.05, 2.2)  # a web session's chance to reach cart and checkout
+MARKETPLACE = (0.05, 0.02, 5.0)  # being the buyer of a marketplace sale
 # Active people also convert better: intent scales with the square root of activity, within
 # these bounds.
 INTENT_RANGE = (0.4, 2.2)
