@@ -93,7 +93,7 @@ def register_task(
     return verdict.passed, verdict.reason, verdict.promoted
 
 
-@flow(name="retrain", log_prints=True)
+@flow(name="retrain")
 def retrain(
     target: str | None = None,
     allow_dirty: bool = False,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +50,26 @@ COUNT_FEATURES = [f for f in FEATURES if not f.startswith(("net_", "avg_", "mark
 
 
 # --- building ----------------------------------------------------------------------------
+
+
+def point_prefect_console_at(stream: object) -> None:
+    """Prefect's console log handler keeps the stderr it first saw; in this process that is a
+    test's capture, closed when the test ends, so each test points it at its own."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    names = list(logging.root.manager.loggerDict)
+    for logger in [logging.getLogger(), *map(logging.getLogger, names)]:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.stream = stream  # not setStream: it flushes the closed one
+                handler.console.file = stream  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True)
+def prefect_console_follows_capture(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
+    point_prefect_console_at(sys.stderr)
+    yield
+    point_prefect_console_at(sys.__stderr__)
 
 
 @pytest.fixture(scope="module")
