@@ -331,15 +331,18 @@ def test_dirty_tree_is_refused_unless_allowed(
     assert require_committed(repo, allow_dirty=True) == CodeState(
         clean.sha, True, (" M model.sql",)
     )
-    # the command refuses before reading any data
+    # the command (its own process: a clean console) refuses before reading any data
     config = project_root() / "ml" / "retrain.yml"
     monkeypatch.setenv("SHOPLOG_HOME", str(repo))
-    capsys.readouterr()
-    code = main(["retrain", "--config", str(config)])
-    err = capsys.readouterr().err
-    assert code == 1
-    assert "refusing to train from a dirty git tree (model.sql)" in err
-    assert "Traceback" not in err
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "retrain", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "refusing to train from a dirty git tree (model.sql)" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- the retrain command, the registry and scoring ----------------------------------------
