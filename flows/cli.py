@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.console import console_without_tracebacks
-from flows.engine import TARGETS, ShoplogError, first_line, resolve_target
+from flows.engine import ENVS, TARGETS, ShoplogError, Target, first_line, resolve_target
 
 # Telemetry has no network here, and a user's pipeline should not phone home anyway.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -29,6 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.target:
         os.environ["SHOPLOG_TARGET"] = args.target
+    if args.env:
+        os.environ["SHOPLOG_ENV"] = args.env
     try:
         return int(args.handler(args) or 0)
     except ShoplogError as exc:
@@ -51,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         choices=TARGETS,
         help="warehouse engine (default: $SHOPLOG_TARGET or duckdb)",
+    )
+    parser.add_argument(
+        "--env",
+        choices=ENVS,
+        help="dev or prod warehouse (default: $SHOPLOG_ENV, else dev for build and docs; "
+        "the pipeline commands run, load, replay, quality and eval always use prod)",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -81,7 +89,30 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--retries", type=count, default=0, help="`dbt retry` of failed/skipped nodes, N times"
     )
+    build.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run the dbt unit tests (left to `shoplog quality` and CI by default)",
+    )
+    build.add_argument(
+        "--changed",
+        action="store_true",
+        help="only models changed since the last prod build and their children, reading "
+        "unchanged parents from prod",
+    )
     build.set_defaults(handler=cmd_build)
+
+    diff = commands.add_parser(
+        "diff", help="compare dev's build of changed models with prod, row by row on their keys"
+    )
+    diff.add_argument(
+        "--models", nargs="+", metavar="MODEL", help="models to compare (default: state:modified)"
+    )
+    diff.add_argument(
+        "--sample", type=percent, default=None, metavar="PCT", help="compare PCT %% of the keys"
+    )
+    diff.add_argument("--examples", type=count, default=3, help="example keys shown per kind")
+    diff.set_defaults(handler=cmd_diff)
 
     run = commands.add_parser(
         "run", help="the pipeline flow: demo data if none, load data/incoming, build"
@@ -106,17 +137,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.set_defaults(handler=cmd_replay)
 
-    bench = commands.add_parser("bench", help="benchmarks, with ratios against a floor")
+    bench = commands.add_parser(
+        "bench",
+        help="benchmarks, with ratios against a floor (without BENCH: the whole suite)",
+        description="Without BENCH: load, full and incremental builds, their floors, the "
+        "pipeline flow and peak memory on DuckDB and PostgreSQL, one table, saved as JSON.",
+    )
+    add_suite_arguments(bench, default_engines="duckdb,postgres")
+    bench.set_defaults(handler=cmd_bench_suite)
     bench_commands = bench.add_subparsers(title="benchmarks", metavar="BENCH")
     bench_load = bench_commands.add_parser("load", help="loader lines/s against DuckDB's read")
     bench_load.add_argument("--events", type=int, default=1_000_000)
     bench_load.add_argument("--seed", type=int, default=7)
     bench_load.set_defaults(handler=cmd_bench_load)
     bench_build = bench_commands.add_parser(
-        "build", help="full dbt build, then incremental after +1 %% events, and their ratio"
+        "build",
+        help="the suite on one engine without the flow: full build, then +1 %% incremental",
     )
-    bench_build.add_argument("--events", type=int, default=10_000_000)
-    bench_build.set_defaults(handler=cmd_bench_build)
+    add_suite_arguments(bench_build, default_engines=None)
+    bench_build.set_defaults(handler=cmd_bench_suite, flow=False)
     bench_flow = bench_commands.add_parser(
         "flow", help="the pipeline flow's wall time minus its dbt time, on a Prefect server"
     )
@@ -196,6 +235,29 @@ def add_ml_commands(commands: Any) -> None:
     rollback.set_defaults(handler=cmd_models_change, action="rollback")
 
 
+def percent(text: str) -> float:
+    """An argparse type: a percentage above 0 and at most 100."""
+    value = float(text)
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 100, not {text}")
+    return value
+
+
+def analyst_target() -> Target:
+    """The warehouse of an analyst command: $SHOPLOG_ENV (set by --env), else dev."""
+    return resolve_target(env=os.environ.get("SHOPLOG_ENV") or "dev")
+
+
+def prod_target(command: str) -> Target:
+    """The warehouse of a pipeline command: always prod, and said so when dev was asked for."""
+    if (os.environ.get("SHOPLOG_ENV") or "prod") != "prod":
+        raise ShoplogError(
+            f"`shoplog {command}` works on prod only (it writes the shared raw log or reads what "
+            "users read); drop --env dev / unset SHOPLOG_ENV"
+        )
+    return resolve_target()
+
+
 def count(text: str) -> int:
     """An argparse type: a whole number, 0 or more."""
     value = int(text)
@@ -230,7 +292,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from flows.pipeline import load
 
-    target = resolve_target()
+    target = prod_target("load")
     results = load(target, args.paths, source=args.source, on_line=print_stderr)
     loaded = [r for r in results if not r.skipped]
     print(
@@ -244,16 +306,32 @@ def cmd_build(args: argparse.Namespace) -> int:
     from flows.pipeline import build
 
     # a plain call, not the Prefect `build` flow: no server or ephemeral API to start first
-    target = resolve_target()
+    target = analyst_target()
     result = build(
-        target, args.select, args.full_refresh, on_line=dbt_progress, retries=args.retries
+        target,
+        args.select,
+        args.full_refresh,
+        on_line=dbt_progress,
+        retries=args.retries,
+        unit_tests=args.unit_tests,
+        changed=args.changed,
     )
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts().items()))
     print(
-        f"dbt build on {target.name} finished in {result.seconds:.1f}s: {counts}"
-        + retried(result.retries)
+        f"dbt build on {target.name} ({target.env}) finished in {result.seconds:.1f}s: "
+        f"{counts or 'nothing to build'}" + retried(result.retries)
     )
     return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from flows.diff import diff_models, format_report
+
+    reports = diff_models(
+        resolve_target(), models=args.models, sample_pct=args.sample, examples=args.examples
+    )
+    print(format_report(reports))
+    return 1 if any(report.differs for report in reports) else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -261,7 +339,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console_without_tracebacks()
     summary = pipeline(
-        target=resolve_target().name,
+        target=prod_target("run").name,
         incoming=str(args.incoming) if args.incoming else None,
         select=args.select,
         full_refresh=args.full_refresh,
@@ -297,7 +375,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from flows.pipeline import replay
 
-    target = resolve_target()
+    target = prod_target("replay")
     report = replay(target, on_line=dbt_progress)
     print(f"{'relation':<48}{'rows before':>12}{'rows after':>12}  content")
     for relation in sorted(set(report.before) | set(report.after)):
@@ -330,30 +408,46 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_build(args: argparse.Namespace) -> int:
-    from flows.bench.build import bench_build
-    from flows.engine import Target, scratch_postgres_database
-
-    with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shoplog-bench-")))
-        # a scratch warehouse on the chosen engine, never the user's own
-        if resolve_target().name == "postgres":
-            target = stack.enter_context(scratch_postgres_database("shoplog_bench"))
-        else:
-            target = Target("duckdb", duckdb_path=tmp / "bench.duckdb")
-        figures = bench_build(target, tmp, args.events, progress=print_stderr)
-    print(f"{'web events':<32}{figures['web_events']:>12,}")
-    print(f"{'load':<32}{figures['load_seconds']:>12.2f} s")
-    print(f"{'full build':<32}{figures['full_build_seconds']:>12.2f} s")
-    added = f"incremental build (+{figures['added_web_events']:,})"
-    print(f"{added:<32}{figures['incremental_build_seconds']:>12.2f} s")
-    print(
-        f"{'ratio incremental / full':<32}{figures['incremental_ratio']:>12.3f}  (target <= 0.10)"
+def add_suite_arguments(parser: argparse.ArgumentParser, default_engines: str | None) -> None:
+    parser.add_argument(
+        "--events", type=int, default=10_000_000, help="web events on DuckDB (default 10 M)"
     )
-    print(f"{'peak dbt RSS':<32}{figures['peak_build_rss_mb']:>12,} MB")
-    print("slowest nodes of the incremental build:")
-    for node, seconds in figures["incremental_slowest_nodes"].items():
-        print(f"  {node:<58}{seconds:>8.2f} s")
+    parser.add_argument(
+        "--pg-events", type=int, default=1_000_000, help="web events on PostgreSQL (default 1 M)"
+    )
+    parser.add_argument(
+        "--engines",
+        default=default_engines,
+        help="comma-separated engines (default: %(default)s; for `build`: --target's engine)",
+    )
+    parser.add_argument("--no-flow", dest="flow", action="store_false", help="skip the flow")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("bench/results"),
+        help="folder for the JSON results (default: %(default)s)",
+    )
+
+
+def cmd_bench_suite(args: argparse.Namespace) -> int:
+    from flows.bench.suite import as_json, format_table, run_suite, write_results
+
+    engines = (args.engines or resolve_target().name).split(",")
+    sizes = {e: args.pg_events if e == "postgres" else args.events for e in engines}
+    pipeline_flow = None
+    with contextlib.ExitStack() as stack:
+        if args.flow:
+            from flows.pipeline import pipeline
+            from flows.prefect_local import reachable_or_temporary_server
+
+            console_without_tracebacks()
+            stack.enter_context(reachable_or_temporary_server(progress=print_stderr))
+            pipeline_flow = pipeline
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shoplog-bench-")))
+        rows, slowest = run_suite(sizes, tmp, pipeline_flow, progress=print_stderr)
+    print(format_table(rows, slowest))
+    saved = write_results(args.results, as_json(rows, slowest, {"sizes": sizes}))
+    print_stderr(f"results saved to {saved}")
     return 0
 
 
@@ -378,7 +472,7 @@ def cmd_eval_er(args: argparse.Namespace) -> int:
     truth = args.truth or incoming_dir() / "ground_truth"
     if not truth.exists():
         raise ShoplogError(f"no ground truth at {truth}: pass --truth DIR")
-    scores = evaluate_entity_resolution(resolve_target(), truth)
+    scores = evaluate_entity_resolution(prod_target("eval er"), truth)
     print(f"{'precision':<24}{scores['precision']:>10.4f}")
     print(f"{'recall':<24}{scores['recall']:>10.4f}")
     print(f"{'pairs placed together':<24}{scores['pairs_placed_together']:>10,}")
@@ -391,7 +485,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     from flows.quality import run_quality
     from flows.quality_flow import enforce_gate
 
-    target = resolve_target()
+    target = prod_target("quality")
     report = run_quality(target, on_line=print_stderr, dbt_tests=not args.skip_dbt_tests)
     if report.docs_index:
         print(f"Data Docs: {report.docs_index}")
@@ -403,7 +497,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from flows.docs_site import generate_site, serve_site
 
-    page = generate_site(resolve_target())
+    page = generate_site(analyst_target())
     print(f"docs site written to {page}")
     if args.serve:
         print(f"serving http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
@@ -436,7 +530,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     console_without_tracebacks()
     summary = retrain(
-        target=resolve_target().name,
+        target=prod_target("retrain").name,
         allow_dirty=args.allow_dirty,
         config_path=str(args.config) if args.config else None,
         margin=args.margin,
@@ -463,7 +557,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from flows.ml.scoring import score
 
-    result = score(resolve_target(), serve=args.serve)
+    result = score(prod_target("score"), serve=args.serve)
     versions = ", ".join(f"{alias} {v}" for alias, v in result.versions.items())
     print(
         f"scored {result.customers:,} customers at {result.scored_at} ({versions}); "
@@ -475,7 +569,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_models_list(args: argparse.Namespace) -> int:
     from flows.ml.registry import open_registry
 
-    with open_registry(resolve_target()) as registry:
+    with open_registry(prod_target("models")) as registry:
         versions, events = registry.versions(), registry.events()
     width = max([len(v.version) for v in versions] + [7]) + 2
     print(f"{'version':<{width}}{'role':<12}{'alias':<12}{'roc_auc':>8}  gate")
@@ -505,7 +599,7 @@ def cmd_models_show(args: argparse.Namespace) -> int:
     from flows.ml.registry import open_registry
     from flows.ml.store import read_sidecar
 
-    with open_registry(resolve_target()) as registry:
+    with open_registry(prod_target("models")) as registry:
         model, events = registry.get(args.version), registry.events(args.version)
     for key, value in model.__dict__.items():
         print(f"{key:<16}{value}")
@@ -521,7 +615,7 @@ def cmd_models_show(args: argparse.Namespace) -> int:
 def cmd_models_change(args: argparse.Namespace) -> int:
     from flows.ml.registry import open_registry
 
-    with open_registry(resolve_target(), write=True) as registry:
+    with open_registry(prod_target("models"), write=True) as registry:
         if args.action == "promote":
             previous = registry.promote(args.version, args.by, args.reason or "approved")
             was = f" (was {previous.version})" if previous else ""

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
+# prod: what users and the scheduled deployments read and build. dev: an analyst's sandbox,
+# its own DuckDB file or its own prefixed PostgreSQL schemas, reading prod's raw log.
+ENVS = ("dev", "prod")
+DEV_SCHEMA_PREFIX = "dev_"
 SCHEMAS = ("raw", "staging", "quarantine", "intermediate", "marts", "ml", "audit")
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 DUCKDB_LOCK_RETRY_S = 5.0
@@ -43,20 +47,45 @@ class Target:
     name: str
     duckdb_path: Path | None = None
     pg_dsn: dict[str, str] | None = None
+    spark_dir: Path | None = None  # Spark: warehouse files and the Derby metastore live here
+    env: str = "prod"
+    # dev on DuckDB: the prod file, attached read-only for its raw log and for deferral
+    prod_duckdb_path: Path | None = None
+
+    @property
+    def dbt_target(self) -> str:
+        """The profile output: `duckdb`/`postgres` for prod, `duckdb_dev`/`postgres_dev`."""
+        return self.name if self.env == "prod" else f"{self.name}_{self.env}"
 
     @property
     def key(self) -> str:
         """A stable identity of the warehouse, used to name its writer lock."""
         if self.duckdb_path is not None:
             return str(self.duckdb_path)
+        if self.spark_dir is not None:
+            return f"spark-{self.spark_dir}"
         assert self.pg_dsn is not None
-        return "pg-{host}-{port}-{dbname}".format(**self.pg_dsn)
+        suffix = "" if self.env == "prod" else f"-{self.env}"
+        return "pg-{host}-{port}-{dbname}".format(**self.pg_dsn) + suffix
+
+    def prod(self) -> Target:
+        """The prod warehouse this target reads its raw log from (itself when it is prod)."""
+        if self.env == "prod":
+            return self
+        if self.pg_dsn is not None:
+            return Target(self.name, pg_dsn=self.pg_dsn)
+        return Target(self.name, duckdb_path=self.prod_duckdb_path)
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt subprocess so that it builds exactly this warehouse."""
-        env = {"SHOPLOG_TARGET": self.name}
+        env = {"SHOPLOG_TARGET": self.name, "SHOPLOG_ENV": self.env}
         if self.duckdb_path is not None:
             env["SHOPLOG_DUCKDB_PATH"] = str(self.duckdb_path)
+        if self.prod_duckdb_path is not None:
+            # attached under its own catalog name, so prod's manifest (deferral) and the raw
+            # sources resolve to the same fully qualified names in dev as in prod
+            env["SHOPLOG_DUCKDB_PROD_PATH"] = str(self.prod_duckdb_path)
+            env["SHOPLOG_RAW_DATABASE"] = duckdb_catalog(self.prod_duckdb_path)
         if self.pg_dsn is not None:
             env.update(
                 PGHOST=self.pg_dsn["host"],
@@ -64,19 +93,71 @@ class Target:
                 PGUSER=self.pg_dsn["user"],
                 PGDATABASE=self.pg_dsn["dbname"],
             )
+        if self.spark_dir is not None:
+            from flows.spark_sql import spark_env
+
+            env.update(spark_env(self.spark_dir))
         return env
 
 
-def resolve_target(name: str | None = None) -> Target:
-    """The target named, else SHOPLOG_TARGET, else duckdb; paths and libpq settings from env."""
+def resolve_target(name: str | None = None, env: str = "prod") -> Target:
+    """The target named, else SHOPLOG_TARGET, else duckdb; paths and libpq settings from env.
+
+    env="prod" is the warehouse users read (data/warehouse.duckdb, or $SHOPLOG_DUCKDB_PATH);
+    env="dev" its analyst sandbox (see dev_target).
+    """
     name = name or os.environ.get("SHOPLOG_TARGET") or "duckdb"
     if name == "duckdb":
         default = data_dir() / "warehouse.duckdb"
         path = Path(os.environ.get("SHOPLOG_DUCKDB_PATH", default)).resolve()
-        return Target(name, duckdb_path=path)
-    if name == "postgres":
-        return Target(name, pg_dsn=pg_settings())
-    raise ShoplogError(f"unknown target {name!r}: choose one of {', '.join(TARGETS)}")
+        prod = Target(name, duckdb_path=path)
+    elif name == "postgres":
+        prod = Target(name, pg_dsn=pg_settings())
+    elif name == "spark":
+        default = data_dir() / "spark"
+        spark_dir = Path(os.environ.get("SHOPLOG_SPARK_DIR", default)).resolve()
+        prod = Target(name, spark_dir=spark_dir)
+    else:
+        raise ShoplogError(f"unknown target {name!r}: choose one of {', '.join(TARGETS)}")
+    if env == "prod":
+        return prod
+    if env == "dev":
+        if prod.spark_dir is not None:
+            raise ShoplogError("the spark target has no dev environment: add --env prod")
+        return dev_target(prod)
+    raise ShoplogError(f"unknown environment {env!r}: choose one of {', '.join(ENVS)}")
+
+
+def dev_target(prod: Target, duckdb_path: Path | None = None) -> Target:
+    """The dev sandbox of a prod warehouse.
+
+    DuckDB: its own file ($SHOPLOG_DUCKDB_DEV_PATH, else dev.duckdb beside the prod file) with
+    prod attached read-only. PostgreSQL: the same database, every schema prefixed with
+    $SHOPLOG_DEV_SCHEMA_PREFIX (default `dev_`). Either way dev reads prod's raw log and
+    never writes it.
+    """
+    if prod.env != "prod":
+        raise ValueError(f"dev_target needs a prod target, not {prod.env}")
+    if prod.pg_dsn is not None:
+        return Target(prod.name, pg_dsn=prod.pg_dsn, env="dev")
+    assert prod.duckdb_path is not None
+    default = os.environ.get("SHOPLOG_DUCKDB_DEV_PATH") or prod.duckdb_path.with_name("dev.duckdb")
+    path = Path(duckdb_path or default).resolve()
+    if duckdb_catalog(path) == duckdb_catalog(prod.duckdb_path):
+        raise ShoplogError(
+            f"dev warehouse {path} needs a file name other than prod's ({prod.duckdb_path.name}): "
+            "DuckDB names each attached file's catalog after it"
+        )
+    return Target(prod.name, duckdb_path=path, env="dev", prod_duckdb_path=prod.duckdb_path)
+
+
+def duckdb_catalog(path: Path) -> str:
+    """The catalog name DuckDB gives a database file: its stem."""
+    return path.stem
+
+
+def dev_schema_prefix() -> str:
+    return os.environ.get("SHOPLOG_DEV_SCHEMA_PREFIX", DEV_SCHEMA_PREFIX)
 
 
 def pg_settings() -> dict[str, str]:
@@ -94,7 +175,14 @@ def pg_settings() -> dict[str, str]:
 
 
 def connect(target: Target, read_only: bool = False) -> Any:
-    """A DB-API connection to the warehouse; DuckDB readers open the file read-only."""
+    """A DB-API connection to the warehouse; DuckDB readers open the file read-only.
+
+    Spark: a session in a child process (see flows/spark_sql.py); close it before dbt runs,
+    since the embedded metastore admits one process at a time."""
+    if target.spark_dir is not None:
+        from flows.spark_sql import SparkConnection
+
+        return SparkConnection(target.spark_dir)
     if target.duckdb_path is not None:
         import duckdb
 
@@ -135,6 +223,15 @@ def list_relations(target: Target) -> set[tuple[str, str]]:
     conn = connect(target, read_only=True)
     try:
         cur = conn.cursor()
+        if target.spark_dir is not None:
+            # Spark has no information_schema: list each schema that exists
+            cur.execute("show databases")
+            present = {row[0] for row in cur.fetchall()} & set(SCHEMAS)
+            found: set[tuple[str, str]] = set()
+            for schema in sorted(present):
+                cur.execute(f"show tables in {schema}")
+                found |= {(schema, row[1]) for row in cur.fetchall() if not row[2]}
+            return found
         marker = "%s" if target.pg_dsn else "?"
         cur.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -193,7 +290,20 @@ def writer_lock(target: Target, timeout_s: float | None = None) -> Iterator[None
     DuckDB allows one writer process per file, and on PostgreSQL two concurrent loads or builds
     would interleave batches, so every writing step of every target takes this lock. It is
     re-entrant within a process, so a flow may hold it around steps that take it themselves.
+
+    Dev on DuckDB also holds prod's lock: it attaches the prod file, and a DuckDB file open
+    anywhere (even read-only) keeps a prod writer out, so the two take turns rather than fail.
     """
+    if target.env != "prod" and target.prod_duckdb_path is not None:
+        with _single_writer_lock(target.prod(), timeout_s), _single_writer_lock(target, timeout_s):
+            yield
+        return
+    with _single_writer_lock(target, timeout_s):
+        yield
+
+
+@contextlib.contextmanager
+def _single_writer_lock(target: Target, timeout_s: float | None) -> Iterator[None]:
     if timeout_s is None:
         timeout_s = float(os.environ.get("SHOPLOG_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S))
     lock_dir = data_dir() / "locks"

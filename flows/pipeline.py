@@ -32,6 +32,7 @@ from flows.engine import (
     resolve_target,
     writer_lock,
 )
+from flows.envs import require_prod_log, require_prod_state, save_prod_state
 from flows.generate import generate
 from flows.hooks import alert_flow_failed
 from flows.load import BatchResult, ensure_raw_tables, load_files
@@ -114,14 +115,29 @@ def dbt_build(
     retry_delay_s: float = 0.0,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     on_result: ResultSink | None = None,
+    unit_tests: bool = False,
+    changed: bool = False,
 ) -> BuildOutcome:
     """`dbt build` (and its retries) under the writer lock, successful or not.
 
     The lock is held across the retries, so a retry rebuilds on the data the build saw.
+    changed: a slim build, only the models modified since the last prod manifest and their
+    children, reading every other parent from prod (`--defer --favor-state`).
+    A successful full prod build keeps its manifest for later slim builds; a partial one does
+    not, since it may leave prod's relations older than the code its manifest describes.
     """
+    extra: list[str] = []
+    if changed:
+        if select:
+            raise ShoplogError("--changed selects the modified models itself: drop --select")
+        select = "state:modified+"
+        extra = ["--defer", "--favor-state", "--state", str(require_prod_state(target))]
     with writer_lock(target):
-        ensure_raw_tables(target)
-        return build_with_retries(
+        if target.env == "prod":
+            ensure_raw_tables(target)
+        else:
+            require_prod_log(target)  # dev reads prod's raw log and never creates it
+        outcome = build_with_retries(
             target,
             select,
             full_refresh,
@@ -130,7 +146,12 @@ def dbt_build(
             timeout_s=timeout_s,
             on_line=on_line,
             on_result=on_result,
+            unit_tests=unit_tests,
+            extra_args=extra,
         )
+        if outcome.ok and target.env == "prod" and not select:
+            save_prod_state(target, default_target_path(target))
+        return outcome
 
 
 def require_ok(result: DbtResult) -> DbtResult:
@@ -146,9 +167,19 @@ def build(
     full_refresh: bool = False,
     on_line: LineSink | None = None,
     retries: int = 0,
+    unit_tests: bool = False,
+    changed: bool = False,
 ) -> BuildOutcome:
     """`dbt build`; raises ShoplogError naming the failing models."""
-    outcome = dbt_build(target, select, full_refresh, on_line, retries=retries)
+    outcome = dbt_build(
+        target,
+        select,
+        full_refresh,
+        on_line,
+        retries=retries,
+        unit_tests=unit_tests,
+        changed=changed,
+    )
     if not outcome.ok:
         raise ShoplogError(outcome.failure_summary())
     return outcome

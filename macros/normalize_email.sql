@@ -19,3 +19,8 @@
 {% macro default__digits_only(text_expr) -%}
     regexp_replace({{ text_expr }}, '[^0-9]', '', 'g')
 {%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match and takes no flags -#}
+{% macro spark__digits_only(text_expr) -%}
+    regexp_replace({{ text_expr }}, '[^0-9]', '')
+{%- endmacro %}

@@ -1,15 +1,19 @@
 {#- The body of a quarantine model: the rows of a base model that failed any check, with every
     reason (codes and text), the raw record as it was loaded, its identity in the raw log, and
-    the source's own key columns where they could be read. -#}
+    the source's own key columns where they could be read.
+    Materialized incrementally (unique key _batch_id, _line_number), a run reads only the
+    batches it has not seen (macro unseen_batches). -#}
 {% macro quarantined(base_model, raw_relation, key_columns) -%}
 with
 
 checked as (
     select * from {{ ref(base_model) }}
+    where {{ shoplog.unseen_batches() }}
 ),
 
 raw_log as (
     select * from {{ raw_relation }}
+    where {{ shoplog.unseen_batches() }}
 ),
 
 rejected as (

@@ -57,26 +57,9 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 @pytest.fixture(scope="session")
 def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One real Prefect server for the session (see tests/prefect_server.py); flows run in this
+    """One real Prefect server for the session (flows/prefect_local.py); flows run in this
     process and every child process started after this report to it."""
-    from prefect.logging.handlers import APILogWorker
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-    from prefect_server import prefect_server, server_env
+    from flows.prefect_local import using_server
 
-    home = tmp_path_factory.mktemp("prefect")
-    with prefect_server(home) as url:
-        env = {**server_env(home), "PREFECT_API_URL": url}
-        saved = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        try:
-            # Prefect read its settings when first imported; this process needs them replaced
-            with temporary_settings(updates={PREFECT_API_URL: url}):
-                yield url
-                # logs still queued for the API go out while the server is still there
-                APILogWorker.drain_all(timeout=5)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with using_server(tmp_path_factory.mktemp("prefect")) as url:
+        yield url

@@ -58,7 +58,7 @@ def test_bad_generator_arguments_are_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_build_on_an_empty_log_succeeds_with_empty_tables(tmp_path: Path) -> None:
-    result = shoplog("build", data_dir=tmp_path)
+    result = shoplog("--env", "prod", "build", data_dir=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
         assert conn.execute("select count(*) from marts.fct_daily_revenue").fetchone() == (0,)
@@ -66,10 +66,10 @@ def test_build_on_an_empty_log_succeeds_with_empty_tables(tmp_path: Path) -> Non
 
 def test_a_failing_build_is_a_one_line_error_naming_the_model(tmp_path: Path) -> None:
     # A raw table that lost a column (say, edited by hand) breaks the model reading it.
-    shoplog("build", data_dir=tmp_path)
+    shoplog("--env", "prod", "build", data_dir=tmp_path)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
         conn.sql("alter table raw.shopify_orders drop column record")
-    result = shoplog("build", data_dir=tmp_path)
+    result = shoplog("--env", "prod", "build", data_dir=tmp_path)
     assert_one_line_error(result, "dbt build failed", "base_shopify__orders", "record")
 
 
@@ -110,3 +110,28 @@ def test_run_twice_builds_once_and_adds_no_raw_rows_the_second_time(tmp_path: Pa
 def test_eval_without_ground_truth_is_a_one_line_error(tmp_path: Path) -> None:
     result = shoplog("eval", "er", "--truth", str(tmp_path / "nowhere"), data_dir=tmp_path)
     assert_one_line_error(result, "no ground truth")
+
+
+def test_build_defaults_to_dev_which_needs_a_prod_warehouse_first(tmp_path: Path) -> None:
+    result = shoplog("build", data_dir=tmp_path)
+    assert_one_line_error(result, "dev reads the raw log", "run `shoplog run` first")
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "dev.duckdb").exists()
+
+
+def test_pipeline_commands_refuse_dev(tmp_path: Path) -> None:
+    stray = tmp_path / "web_events_x.jsonl"
+    stray.write_text("{}\n")
+    result = shoplog("--env", "dev", "load", str(stray), data_dir=tmp_path)
+    assert_one_line_error(result, "`shoplog load` works on prod only")
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_changed_without_a_prod_build_is_a_one_line_error(tmp_path: Path) -> None:
+    shoplog("--env", "prod", "build", "--select", "fx_rates", data_dir=tmp_path)  # no full build
+    result = shoplog("build", "--changed", data_dir=tmp_path)
+    assert_one_line_error(result, "no prod manifest")
+
+
+def test_diff_sample_must_be_a_percentage(tmp_path: Path) -> None:
+    result = shoplog("diff", "--sample", "0", data_dir=tmp_path)
+    assert result.returncode == 2 and "must be above 0 and at most 100" in result.stderr

@@ -19,6 +19,7 @@ from warehouse_queries import query, scalar
 
 from flows.alerts import quarantine_alerts, read_alerts
 from flows.dbt_runner import run_dbt
+from flows.dbt_runner.watermark import built_watermark
 from flows.engine import Target, connect
 from flows.generate import generate
 from flows.load import load_files
@@ -111,6 +112,66 @@ def test_incremental_equals_full_refresh_and_replay_verifies_it(wh: Target) -> N
     assert report.before, "no relation fingerprinted"
     assert '"staging"."stg_web__events"' in report.before
     assert report.differences == []
+
+
+def test_scoped_uniqueness_test_checks_new_rows_against_every_row(
+    wh: Target, tmp_path: Path
+) -> None:
+    """On an incremental build the uniqueness test of stg_web__events reads only the keys of
+    rows newer than the built watermark - but checks them against the whole table."""
+    watermark = built_watermark(wh)
+    assert watermark is not None
+    old_id = scalar(wh, "select min(event_id) from staging.stg_web__events")
+    columns = [
+        row[0]
+        for row in query(
+            wh,
+            "select column_name from information_schema.columns where table_schema = "
+            "'staging' and table_name = 'stg_web__events' order by ordinal_position",
+        )
+    ]
+
+    def add_copy(batch_sql: str) -> None:
+        select = ", ".join(
+            {"_batch_id": f"{batch_sql} as _batch_id", "_line_number": "-1 as _line_number"}.get(
+                column, column
+            )
+            for column in columns
+        )
+        execute(
+            wh,
+            f"insert into staging.stg_web__events ({', '.join(columns)}) "
+            f"select {select} from staging.stg_web__events where event_id = '{old_id}'",
+        )
+
+    def unique_test_passes(scoped: bool) -> bool:
+        args = ["test", "--select", "stg_web__events,test_name:unique_combination"]
+        if scoped:
+            args += ["--vars", json.dumps({"tests_new_batches_after": watermark})]
+        result = run_dbt(args, wh, target_path=tmp_path / "target")
+        tests = [n.status for n in result.nodes if n.resource_type == "test"]
+        assert tests in (["pass"], ["fail"]), result.output_tail
+        return result.ok
+
+    assert unique_test_passes(scoped=True) and unique_test_passes(scoped=False)
+    try:
+        add_copy(str(watermark + 1000))  # a new row colliding with an old event: caught
+        assert not unique_test_passes(scoped=True)
+        execute(wh, "delete from staging.stg_web__events where _line_number = -1")
+        add_copy("_batch_id")  # an old row doubled behind dbt's back: only a full check reads it
+        assert unique_test_passes(scoped=True)
+        assert not unique_test_passes(scoped=False)
+    finally:
+        execute(wh, "delete from staging.stg_web__events where _line_number = -1")
+
+
+def execute(target: Target, sql: str) -> None:
+    conn = connect(target)
+    try:
+        conn.cursor().execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def test_replay_reports_a_tampered_table(wh: Target) -> None:

@@ -199,7 +199,7 @@ def test_served_deployments_are_scheduled_and_a_pipeline_run_through_the_api_com
     ):
         assert rows[model]["status"] == "success" and rows[model]["type"] == "model"
     assert not {row["status"] for row in rows.values()} & RETRYABLE
-    assert artifact.description and artifact.description.startswith("dbt build in ")
+    assert artifact.description and artifact.description.startswith("dbt build ")
     # and the served run wrote the warehouse the serving process was pointed at
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as conn:
         assert conn.execute("select count(*) from raw.web_events").fetchone()[0] > 0
@@ -284,7 +284,7 @@ def test_a_transient_failure_is_retried_for_the_failed_and_skipped_nodes_only(
     artifacts = run_results_artifacts(state.state_details.flow_run_id)
     descriptions = [a.description or "" for a in artifacts]
     assert len(descriptions) == 2
-    assert descriptions[0].startswith(f"dbt build --select {SLICE} in ")
+    assert descriptions[0].startswith(f"dbt build --select {SLICE} ")
     assert descriptions[1].startswith("dbt retry (attempt 2) in ")
     assert descriptions[1].endswith(": ok")
     failing = [row for row in rows_of(artifacts[0]) if row["status"] == "error"]

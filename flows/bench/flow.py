@@ -8,7 +8,6 @@ set generated before the clock starts. The flow is passed in, so this step impor
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from flows.engine import Target, scratch_postgres_database
+from flows.envvars import environment
 from flows.generate import generate
 
 TARGET_OVERHEAD_S = 5.0
@@ -81,17 +81,3 @@ def scratch_warehouse(workdir: Path, target_name: str) -> Iterator[Target]:
             overrides["SHOPLOG_DUCKDB_PATH"] = str(target.duckdb_path)
         stack.enter_context(environment(overrides))
         yield target
-
-
-@contextlib.contextmanager
-def environment(overrides: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

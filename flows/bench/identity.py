@@ -147,7 +147,8 @@ def _staging_tables(people: int, chains: int) -> list[str]:
             {ts.format(h("p * 8 + d * 2 + k", 2, 20_000_000))} as client_ts,
             md5('a' || p || ':' || d) as anonymous_id,
             lower(trim({email_raw})) as user_email,
-            {email_raw} as user_email_original
+            {email_raw} as user_email_original,
+            1 as _batch_id
         from devices, range(2) as copies(k)
         """,
         f"""
@@ -164,7 +165,8 @@ def _staging_tables(people: int, chains: int) -> list[str]:
             {email_raw} as email_original,
             {email_raw} as customer_email_original,
             case when {h("p", 5, 10)} < 6 then {phone_raw} end as customer_phone_original,
-            cast(7400000000000 + p as bigint) as customer_id
+            cast(7400000000000 + p as bigint) as customer_id,
+            1 as _batch_id
         from versions
         """,
         f"""
@@ -183,7 +185,8 @@ def _staging_tables(people: int, chains: int) -> list[str]:
             {ts.format(h("p * 2 + t", 7, 20_000_000))} as created_at,
             'B' || p as customer_id,
             {email_raw} as customer_email_original,
-            case when {h("p", 5, 10)} < 6 then {phone_raw} end as customer_phone_original
+            case when {h("p", 5, 10)} < 6 then {phone_raw} end as customer_phone_original,
+            1 as _batch_id
         from buyers
         union all
         select
@@ -194,7 +197,8 @@ def _staging_tables(people: int, chains: int) -> list[str]:
             end,
             'C' || c || '-' || k,
             'chain' || c || '-' || (k + s) || '@example.net',
-            null
+            null,
+            1
         from chain_links
         union all
         select
@@ -202,7 +206,8 @@ def _staging_tables(people: int, chains: int) -> list[str]:
             {ts.format(h("j", 9, 20_000_000))},
             'B' || ({h("j", 10, people)} * 2),
             case when j % 2 = 0 then 'TEST@test.com' else 'noemail@shop.example' end,
-            null
+            null,
+            1
         from range({2 * JUNK_BUYERS}) as junk(j)
         """,
     ]

@@ -6,6 +6,7 @@ failed nodes and their descendants, not a rebuild of everything that already suc
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from flows.dbt_runner.results import DbtResult, NodeResult
 from flows.dbt_runner.runner import DEFAULT_TIMEOUT_S, run_dbt
+from flows.dbt_runner.watermark import built_watermark
 from flows.engine import Target
 
 # Called after every dbt command with its result and its attempt number (1 = the build itself).
@@ -88,12 +90,17 @@ def build_with_retries(
     target_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
     on_result: ResultSink | None = None,
+    unit_tests: bool = False,
+    extra_args: Sequence[str] = (),
 ) -> BuildOutcome:
     """`dbt build`; while it fails, up to `retries` times `dbt retry` (the failed and skipped
-    nodes only, with the build's own selection and flags) in the same target path."""
+    nodes only, with the build's own selection and flags) in the same target path.
+    extra_args go to `dbt build` as they are (e.g. `--defer --state DIR`)."""
     if retries < 0:
         raise ValueError(f"retries must be 0 or more, not {retries}")
-    attempts = [_run(build_args(select, full_refresh), target, timeout_s, target_path, on_line)]
+    new_after = None if full_refresh else built_watermark(target)
+    args = [*build_args(select, full_refresh, new_after, unit_tests), *extra_args]
+    attempts = [_run(args, target, timeout_s, target_path, on_line)]
     if on_result is not None:
         on_result(attempts[-1], 1)
     while len(attempts) <= retries and retryable(attempts[-1]):
@@ -104,12 +111,22 @@ def build_with_retries(
     return BuildOutcome(tuple(attempts))
 
 
-def build_args(select: str | None, full_refresh: bool) -> list[str]:
+def build_args(
+    select: str | None, full_refresh: bool, new_after: int | None = None, unit_tests: bool = False
+) -> list[str]:
+    """The `dbt build` arguments; new_after (the built watermark) scopes the uniqueness tests
+    of the big incremental models to the batches this build adds. Unit tests are left to
+    `shoplog quality` and CI unless asked for: their inputs are fixed, so rerunning them on
+    every scheduled build only costs time (dbt's own advice for production builds)."""
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
+    if new_after is not None:
+        args += ["--vars", json.dumps({"tests_new_batches_after": new_after})]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     return args
 
 

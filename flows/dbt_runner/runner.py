@@ -29,7 +29,7 @@ def default_target_path(target: Target) -> Path:
     under $SHOPLOG_DBT_TARGET_DIR when set, so scratch runs (tests, benchmarks) keep theirs
     apart from the project's target/."""
     base = os.environ.get("SHOPLOG_DBT_TARGET_DIR")
-    return (Path(base) if base else project_root() / "target") / target.name
+    return (Path(base) if base else project_root() / "target") / target.dbt_target
 
 
 def run_dbt(
@@ -55,7 +55,7 @@ def run_dbt(
         "--profiles-dir",
         str(root / "profiles"),
         "--target",
-        target.name,
+        target.dbt_target,
         "--target-path",
         str(target_path),
     ]

@@ -14,8 +14,9 @@ SITE_FILE = "index.html"
 
 
 def site_dir(target: Target) -> Path:
-    """Where the static docs site of a target is written: data/docs/<target>/."""
-    return data_dir() / "docs" / target.name
+    """Where the static docs site of a target is written: data/docs/<target>/ for prod,
+    data/docs/<target>_dev/ for dev."""
+    return data_dir() / "docs" / target.dbt_target
 
 
 def generate_site(target: Target) -> Path:
@@ -33,8 +34,13 @@ def generate_site(target: Target) -> Path:
     return out / SITE_FILE
 
 
+def site_server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
+    """An HTTP server of a folder on 127.0.0.1 (port 0: any free one), not yet serving."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
 def serve_site(directory: Path, port: int) -> None:
     """Serve a folder on 127.0.0.1 until interrupted."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    with site_server(directory, port) as server:
         server.serve_forever()

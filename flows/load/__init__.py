@@ -38,6 +38,10 @@ def _open_writer(target: Target) -> RawWriter:
         from flows.load.duckdb_writer import DuckDBWriter
 
         return DuckDBWriter(target)
+    if target.spark_dir is not None:
+        from flows.load.spark_writer import SparkWriter
+
+        return SparkWriter(target)
     from flows.load.postgres_writer import PostgresWriter
 
     return PostgresWriter(target)
@@ -114,6 +118,8 @@ def load_files(
     source (then nothing at all is loaded), or when a file fails mid-way (then nothing of that
     file is loaded, the files before it stay loaded, and the message says so).
     """
+    if target.env != "prod":
+        raise ShoplogError("the raw log is shared by dev and prod: load files into prod only")
     plan = plan_files(paths, source)
     results: list[BatchResult] = []
     if not plan:

@@ -30,6 +30,7 @@ BATCH_COLUMNS = (
 _TYPES = {
     "duckdb": {"text": "varchar", "bytes": "blob", "double": "double"},
     "postgres": {"text": "text", "bytes": "bytea", "double": "double precision"},
+    "spark": {"text": "string", "bytes": "binary", "double": "double"},
 }
 
 
@@ -40,6 +41,11 @@ def raw_table(source: str) -> str:
 def statements(engine: str) -> list[str]:
     """Idempotent DDL: the schema, one raw table per source, and the batch log."""
     t = _TYPES[engine]
+    # Spark (parquet tables) has no varchar without a length and no keys: there the writer
+    # checks the sha itself, under the warehouse's writer lock
+    text = "string" if engine == "spark" else "varchar"
+    spark = engine == "spark"
+    using = " using parquet" if spark else ""
     ddl = [f"create schema if not exists {RAW_SCHEMA}"]
     for source in SOURCES:
         ddl.append(
@@ -48,23 +54,23 @@ def statements(engine: str) -> list[str]:
                 _line_number bigint not null,
                 record {t["text"]},
                 record_bytes {t["bytes"]},
-                _source_file varchar not null,
-                _file_sha256 varchar not null,
+                _source_file {text} not null,
+                _file_sha256 {text} not null,
                 _loaded_at timestamp not null
-            )"""
+            ){using}"""
         )
     # the unique sha is what makes a load exactly-once, even if two loaders race
     ddl.append(
         f"""create table if not exists {BATCHES_TABLE} (
-            batch_id bigint primary key,
-            source varchar not null,
-            source_file varchar not null,
-            file_sha256 varchar not null unique,
+            batch_id bigint{"" if spark else " primary key"},
+            source {text} not null,
+            source_file {text} not null,
+            file_sha256 {text} not null{"" if spark else " unique"},
             file_bytes bigint not null,
             rows bigint not null,
-            header varchar,
+            header {text},
             loaded_at timestamp not null,
             seconds {t["double"]} not null
-        )"""
+        ){using}"""
     )
     return ddl

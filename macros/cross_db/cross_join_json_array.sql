@@ -14,3 +14,11 @@
     cross join lateral jsonb_array_elements(cast({{ text_expr }} as jsonb))
         with ordinality as {{ alias }}(item, position)
 {%- endmacro %}
+
+{#- Spark: a lateral view over the array's elements (as JSON text), positions made 1-based. -#}
+{% macro spark__cross_join_json_array(text_expr, alias) -%}
+    lateral view inline(transform(
+        from_json({{ text_expr }}, 'array<string>'),
+        (element, index) -> named_struct('item', element, 'position', index + 1)
+    )) {{ alias }}
+{%- endmacro %}

@@ -54,3 +54,21 @@
 {% macro postgres__array_size(array_expr) -%}
     coalesce(cardinality({{ array_expr }}), 0)
 {%- endmacro %}
+
+{#- Java regexes recurse on each repetition of an alternation, so Spark gets the same patterns
+    with possessive quantifiers (quoted fields are unambiguous: nothing to backtrack into). -#}
+{% macro spark__csv_fields(text_expr) -%}
+    {%- set field = '"(?:[^"]++|"")*+"|[^",]*+' -%}
+    case when {{ text_expr }} rlike '^(?:{{ field }})(?:,(?:{{ field }}))*$'
+         then regexp_extract_all({{ text_expr }} || ',', '({{ field }}),', 1)
+    end
+{%- endmacro %}
+
+{% macro spark__array_at(array_expr, position) -%}
+    element_at({{ array_expr }}, {{ position }})
+{%- endmacro %}
+
+{#- size(null) is -1 on Spark without ANSI mode -#}
+{% macro spark__array_size(array_expr) -%}
+    case when {{ array_expr }} is null then 0 else size({{ array_expr }}) end
+{%- endmacro %}

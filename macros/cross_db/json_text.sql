@@ -12,3 +12,8 @@
 {% macro postgres__json_text(json_expr, path) -%}
     ({{ json_expr }} #>> '{ {{- path.split(".") | join(",") -}} }')
 {%- endmacro %}
+
+{#- get_json_object gives strings unquoted and objects/arrays as JSON text, like the others. -#}
+{% macro spark__json_text(json_expr, path) -%}
+    get_json_object({{ json_expr }}, '$.{{ path }}')
+{%- endmacro %}

@@ -39,3 +39,43 @@
 {% macro postgres__try_json_array(text_expr) -%}
     {{ target.schema }}.shoplog_try_jsonb_array({{ text_expr }})
 {%- endmacro %}
+
+{#- Spark has no JSON type: a valid object stays text, read with get_json_object. Its parser
+    would take single-quoted strings and NaN, so options forbid them, and the shared leniency
+    check rejects trailing commas and \u0000 as on the other engines. -#}
+{% macro spark__try_json(text_expr) -%}
+    case when {{ shoplog.spark_json_valid(text_expr, 'map<string,string>') }}
+         then {{ text_expr }} end
+{%- endmacro %}
+
+{% macro spark__try_json_array(text_expr) -%}
+    case when {{ shoplog.spark_json_valid(text_expr, 'array<string>') }}
+         then {{ text_expr }} end
+{%- endmacro %}
+
+{% macro spark_json_valid(text_expr, schema) -%}
+    (from_json({{ text_expr }}, '{{ schema }}',
+               map('allowSingleQuotes', 'false', 'allowNonNumericNumbers', 'false')) is not null
+     and not {{ shoplog.spark_json_leniency(text_expr) }})
+{%- endmacro %}
+
+{#- Spark's parser also stops after the first value, so '{"a":1} x' would pass: with strings
+    blanked and whitespace gone, nothing may follow the bracket that closes the first value. -#}
+{% macro spark_json_leniency(text_expr) -%}
+    {%- set blanked = "regexp_replace(" ~ text_expr ~ ", '\"(?:[^\"\\\\\\\\]|\\\\\\\\.)*+\"', '\"\"')" -%}
+    ({{ blanked }} rlike ',\\s*[}\\]]|NaN|Infinity'
+     or instr({{ text_expr }}, '\\u0000') > 0
+     or aggregate(
+            split(regexp_replace({{ blanked }}, '\\s', ''), ''),
+            named_struct('depth', 0, 'closed', false, 'trailing', false),
+            (state, c) -> named_struct(
+                'depth', state.depth + {{ shoplog.spark_json_bracket_step('c') }},
+                'closed', state.closed
+                    or state.depth + {{ shoplog.spark_json_bracket_step('c') }} = 0,
+                'trailing', state.trailing or state.closed),
+            state -> state.trailing))
+{%- endmacro %}
+
+{% macro spark_json_bracket_step(c) -%}
+    case when {{ c }} in ('{', '[') then 1 when {{ c }} in ('}', ']') then -1 else 0 end
+{%- endmacro %}

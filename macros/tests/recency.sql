@@ -21,3 +21,8 @@
 {% macro postgres__utc_now() -%}
     (now() at time zone 'utc')
 {%- endmacro %}
+
+{#- Spark: the session time zone is UTC (profile), so current_timestamp() is naive UTC. -#}
+{% macro spark__utc_now() -%}
+    current_timestamp()
+{%- endmacro %}

@@ -1,7 +1,42 @@
-{#- Generic test: no two rows share the same values in all the given columns. -#}
-{% test unique_combination(model, columns) %}
-    select {{ columns | join(', ') }}, count(*) as occurrences
+{#- Generic test: no two rows share the same values in all the given columns.
+    batch_column (optional): when var('tests_new_batches_after') is set - the CLI and the flows
+    set it on incremental builds to the newest load batch the models already held - only the
+    key values of rows newer than that are checked, against every row of the model, so a new
+    row colliding with an old one still fails while the old rows, checked by earlier builds,
+    are not read again. scope_columns widens the check to every row sharing those columns with
+    a new row (for models that rewrite a whole group at once, like a browser's sessions).
+    Without the var (a plain `dbt build`, the quality suite) every row is checked. -#}
+{% test unique_combination(model, columns, batch_column=none, scope_columns=none) %}
+{%- set new_after = var('tests_new_batches_after', none) %}
+{%- set key = columns | join(', ') %}
+{%- set scope = scope_columns or columns %}
+with
+
+{% if batch_column and new_after is not none -%}
+new_scope as (
+    select distinct {{ scope | join(', ') }}
     from {{ model }}
-    group by {{ columns | join(', ') }}
-    having count(*) > 1
+    where {{ batch_column }} > {{ new_after }}
+),
+
+checked as (
+    select {{ key }}
+    from {{ model }} as model_rows
+    where exists (
+        select 1 from new_scope
+        where {% for column in scope -%}
+            new_scope.{{ column }} = model_rows.{{ column }}{{ " and " if not loop.last }}
+        {%- endfor %}
+    )
+)
+{%- else -%}
+checked as (
+    select {{ key }} from {{ model }}
+)
+{%- endif %}
+
+select {{ key }}, count(*) as occurrences
+from checked
+group by {{ key }}
+having count(*) > 1
 {% endtest %}

@@ -9,7 +9,9 @@ batches as (
 
 quarantined as (
     {%- for model in ['qua_web__events', 'qua_shopify__orders', 'qua_braintree__transactions'] %}
-    select _batch_id, count(*) as quarantined_rows
+    select
+        _batch_id,
+        count(*) as quarantined_rows
     from {{ ref(model) }}
     group by _batch_id
     {%- if not loop.last %}
@@ -26,13 +28,15 @@ select
     cast(batches.rows as bigint) as raw_rows,
     cast(coalesce(quarantined.quarantined_rows, 0) as bigint) as quarantined_rows,
     cast(
-        case when batches.rows > 0
-             then 1.0 * coalesce(quarantined.quarantined_rows, 0) / batches.rows
-             else 0 end
+        case
+            when batches.rows > 0
+                then 1.0 * coalesce(quarantined.quarantined_rows, 0) / batches.rows
+            else 0
+        end
         as decimal(9, 6)
     ) as quarantine_rate,
     coalesce(quarantined.quarantined_rows, 0)
-        > {{ var('quarantine_rate_alert_threshold') }} * batches.rows as exceeds_threshold
+    > {{ var('quarantine_rate_alert_threshold') }} * batches.rows as exceeds_threshold
 from batches
 left join quarantined
     on batches.batch_id = quarantined._batch_id

@@ -16,8 +16,9 @@ select
 from transactions as credits
 inner join transactions as sales
     on credits.order_id = sales.order_id
-where credits.transaction_type = 'credit'
-  and credits.status in {{ successful }}
-  and sales.transaction_type = 'sale'
-  and sales.status in {{ successful }}
-  and credits.currency != sales.currency
+where
+    credits.transaction_type = 'credit'
+    and credits.status in {{ successful }}
+    and sales.transaction_type = 'sale'
+    and sales.status in {{ successful }}
+    and credits.currency != sales.currency

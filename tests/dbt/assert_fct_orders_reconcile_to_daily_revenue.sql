@@ -30,12 +30,14 @@ select
     coalesce(from_orders.currency, daily_revenue.currency) as currency
 from from_orders
 full outer join daily_revenue
-    on from_orders.revenue_date = daily_revenue.revenue_date
-    and from_orders.channel = daily_revenue.channel
-    and from_orders.currency = daily_revenue.currency
-where from_orders.revenue_date is null
-   or daily_revenue.revenue_date is null
-   or from_orders.orders != daily_revenue.orders
-   or from_orders.gross_amount != daily_revenue.gross_amount
-   or from_orders.refund_amount != daily_revenue.refund_amount
-   or from_orders.net_amount != daily_revenue.net_amount
+    on
+        from_orders.revenue_date = daily_revenue.revenue_date
+        and from_orders.channel = daily_revenue.channel
+        and from_orders.currency = daily_revenue.currency
+where
+    from_orders.revenue_date is null
+    or daily_revenue.revenue_date is null
+    or from_orders.orders != daily_revenue.orders
+    or from_orders.gross_amount != daily_revenue.gross_amount
+    or from_orders.refund_amount != daily_revenue.refund_amount
+    or from_orders.net_amount != daily_revenue.net_amount

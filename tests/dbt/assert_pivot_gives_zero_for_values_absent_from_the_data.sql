@@ -36,15 +36,22 @@ by_channel as (
         sum(case when anonymous_id is null then 1 else 0 end) as without_browser
     from orders
     group by currency
+),
+
+row_counts as (
+    select
+        (select count(*) from pivoted) as pivoted_rows,
+        (select count(distinct orders.currency) from orders) as currencies
 )
 
 select pivoted.currency
 from pivoted
 inner join by_channel
     on pivoted.currency = by_channel.currency
-where pivoted.{{ adapter.quote("gross_no_such_channel's") }} is null
-   or pivoted.{{ adapter.quote("gross_no_such_channel's") }} != 0
-   or pivoted.{{ adapter.quote('gross_online_store') }} != by_channel.online_store
-   or pivoted.{{ adapter.quote('gross_marketplace') }} != by_channel.marketplace
-   or pivoted.null_browser_orders != by_channel.without_browser
-   or (select count(*) from pivoted) != (select count(distinct currency) from orders)
+where
+    pivoted.{{ adapter.quote("gross_no_such_channel's") }} is null
+    or pivoted.{{ adapter.quote("gross_no_such_channel's") }} != 0
+    or pivoted.{{ adapter.quote('gross_online_store') }} != by_channel.online_store
+    or pivoted.{{ adapter.quote('gross_marketplace') }} != by_channel.marketplace
+    or pivoted.null_browser_orders != by_channel.without_browser
+    or (select row_counts.pivoted_rows != row_counts.currencies from row_counts)

@@ -5,8 +5,8 @@
 {%- if execute %}
     {%- for node in graph.nodes.values()
             if node.resource_type == 'model' and node.name == 'rpt_revenue_by_payment_method' %}
-        {%- do methods.extend(node.config.meta.get('payment_methods', [])) %}
-    {%- endfor %}
+{%- do methods.extend(node.config.meta.get('payment_methods', [])) %}
+{%- endfor %}
 {%- endif %}
 
 with
@@ -20,7 +20,11 @@ daily_revenue as (
 ),
 
 daily_net as (
-    select revenue_date, currency, sum(orders) as orders, sum(net_amount) as net_amount
+    select
+        revenue_date,
+        currency,
+        sum(orders) as orders,
+        sum(net_amount) as net_amount
     from daily_revenue
     group by revenue_date, currency
 )
@@ -30,14 +34,17 @@ select
     coalesce(report.currency, daily_net.currency) as currency
 from report
 full outer join daily_net
-    on report.revenue_date = daily_net.revenue_date
-    and report.currency = daily_net.currency
-where report.revenue_date is null
-   or daily_net.revenue_date is null
-   or report.total_net_amount != daily_net.net_amount
-   or report.orders != daily_net.orders
-   or report.total_net_amount != (
+    on
+        report.revenue_date = daily_net.revenue_date
+        and report.currency = daily_net.currency
+where
+    report.revenue_date is null
+    or daily_net.revenue_date is null
+    or report.total_net_amount != daily_net.net_amount
+    or report.orders != daily_net.orders
+    or report.total_net_amount != (
         {%- for method in methods %}
         report.{{ method }}_net_amount +
         {%- endfor %}
-        report.other_net_amount)
+        report.other_net_amount
+    )

@@ -22,24 +22,36 @@ checks as (
         'one row per input row and melted column' as rule,
         (select count(*) from melted)
         = (select count(*) from orders) * (select count(distinct field_name) from melted)
-        as holds
+            as holds
     union all
     select
         'excluded column is carried, not melted',
-        (select count(*) from melted where field_name = 'order_key') = 0
+        (
+            select count(*) from melted
+            where field_name = 'order_key'
+        ) = 0
         and (select count(distinct order_key) from melted) = (select count(*) from orders)
     union all
     select
         'nulls are kept as rows with a null value',
-        (select count(*) from melted where field_name = 'anonymous_id' and field_value is null)
-        = (select count(*) from orders where anonymous_id is null)
+        (
+            select count(*) from melted
+            where field_name = 'anonymous_id' and field_value is null
+        )
+        = (
+            select count(*) from orders
+            where anonymous_id is null
+        )
     union all
     select
         'values are the columns cast to text',
-        (select count(*) from melted
-         inner join orders on melted.order_key = orders.order_key
-         where melted.field_name = 'net_amount'
-           and melted.field_value = cast(orders.net_amount as {{ dbt.type_string() }}))
+        (
+            select count(*) from melted
+            inner join orders on melted.order_key = orders.order_key
+            where
+                melted.field_name = 'net_amount'
+                and melted.field_value = cast(orders.net_amount as {{ dbt.type_string() }})
+        )
         = (select count(*) from orders)
 )
 

@@ -1,7 +1,7 @@
 -- Every pair of different identifiers that occur on one record, once, with the pair in a fixed
--- order (a before b by type, then value, byte order) and when they were first seen together. The junk
--- guard counts an identifier's neighbours here, and the graph's edges are these pairs minus
--- any that touch junk.
+-- order (a before b by type, then value, byte order) and when they were first seen
+-- together. The junk guard counts an identifier's neighbours here, and the graph's edges are
+-- these pairs minus any that touch junk.
 with
 
 observed as (
@@ -17,12 +17,17 @@ cooccurrences as (
         this.observed_at
     from observed as this
     inner join observed as other
-        on this.source_name = other.source_name
-        and this.record_id = other.record_id
-        and (this.identifier_type < other.identifier_type
-            or (this.identifier_type = other.identifier_type
-                and {{ shoplog.binary_collation('this.identifier_value') }}
-                    < {{ shoplog.binary_collation('other.identifier_value') }}))
+        on
+            this.source_name = other.source_name
+            and this.record_id = other.record_id
+            and (
+                this.identifier_type < other.identifier_type
+                or (
+                    this.identifier_type = other.identifier_type
+                    and {{ shoplog.binary_collation('this.identifier_value') }}
+                    < {{ shoplog.binary_collation('other.identifier_value') }}
+                )
+            )
 )
 
 select

@@ -18,12 +18,15 @@ linked as (
         pairs.first_observed_at
     from pairs
     inner join nodes as node_a
-        on pairs.identifier_type_a = node_a.identifier_type
-        and pairs.identifier_value_a = node_a.identifier_value
+        on
+            pairs.identifier_type_a = node_a.identifier_type
+            and pairs.identifier_value_a = node_a.identifier_value
     inner join nodes as node_b
-        on pairs.identifier_type_b = node_b.identifier_type
-        and pairs.identifier_value_b = node_b.identifier_value
-    where not node_a.is_junk
+        on
+            pairs.identifier_type_b = node_b.identifier_type
+            and pairs.identifier_value_b = node_b.identifier_value
+    where
+        not node_a.is_junk
         and not node_b.is_junk
 )
 

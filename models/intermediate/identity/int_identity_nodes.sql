@@ -31,7 +31,8 @@ blocked_values as (
             as identifier_value,
         min(reason) as reason
     from blocklist
-    group by 1, 2
+    -- by position: the normalized value, not blocklist's raw column of the same name
+    group by 1, 2  -- noqa: AM06
 ),
 
 distinct_identifiers as (
@@ -65,8 +66,9 @@ unblocked_neighbours as (
     select neighbours.*
     from neighbours
     left join blocked_values
-        on neighbours.neighbour_type = blocked_values.identifier_type
-        and neighbours.neighbour_value = blocked_values.identifier_value
+        on
+            neighbours.neighbour_type = blocked_values.identifier_type
+            and neighbours.neighbour_value = blocked_values.identifier_value
     where blocked_values.identifier_value is null
 ),
 
@@ -104,11 +106,13 @@ judged as (
         end as junk_reason
     from distinct_identifiers
     left join blocked_values
-        on distinct_identifiers.identifier_type = blocked_values.identifier_type
-        and distinct_identifiers.identifier_value = blocked_values.identifier_value
+        on
+            distinct_identifiers.identifier_type = blocked_values.identifier_type
+            and distinct_identifiers.identifier_value = blocked_values.identifier_value
     left join degrees
-        on distinct_identifiers.identifier_type = degrees.identifier_type
-        and distinct_identifiers.identifier_value = degrees.identifier_value
+        on
+            distinct_identifiers.identifier_type = degrees.identifier_type
+            and distinct_identifiers.identifier_value = degrees.identifier_value
 )
 
 select

@@ -11,8 +11,8 @@ select
     cast('marketplace' as varchar(20)) as channel,
     cast(transaction_id as varchar(40)) as source_order_id,
     line_position,
-    cast(sku as varchar) as sku,
-    cast(title as varchar) as title,
+    cast(sku as {{ dbt.type_string() }}) as sku,
+    cast(title as {{ dbt.type_string() }}) as title,
     quantity,
     cast(unit_price as decimal(18, 2)) as unit_price,
     cast(currency as varchar(3)) as currency

@@ -20,7 +20,10 @@ sales as (
 ),
 
 counted_sales as (
-    select order_id, transaction_id, created_at
+    select
+        order_id,
+        transaction_id,
+        created_at
     from sales
     where counts_as_revenue
 ),
@@ -34,7 +37,9 @@ refunded_sales as (
 ),
 
 credits as (
-    select order_id, sum(amount) as refund_amount
+    select
+        order_id,
+        sum(amount) as refund_amount
     from transactions
     where transaction_type = 'credit' and status in {{ successful }} and order_id is not null
     group by order_id
@@ -73,7 +78,7 @@ select
     cast(priced.gross_amount as decimal(18, 2)) as gross_amount,
     cast(priced.refund_amount as decimal(18, 2)) as refund_amount,
     cast(priced.gross_amount - priced.refund_amount as decimal(18, 2)) as net_amount,
-    cast(priced.customer_email as varchar) as email,
-    cast(priced.customer_phone as varchar) as phone,
+    cast(priced.customer_email as {{ dbt.type_string() }}) as email,
+    cast(priced.customer_phone as {{ dbt.type_string() }}) as phone,
     cast(priced.customer_id as varchar(40)) as braintree_customer_id
 from priced

@@ -14,26 +14,47 @@ customer_identifiers as (
 ),
 
 order_identifiers as (
-    select order_key, 1 as preference, 'shopify_customer_id' as identifier_type,
-           {{ shoplog.normalize_identifier("'shopify_customer_id'", 'shopify_customer_id') }}
-               as identifier_value
+    select
+        order_key,
+        1 as preference,
+        'shopify_customer_id' as identifier_type,
+        {{ shoplog.normalize_identifier("'shopify_customer_id'", 'shopify_customer_id') }}
+            as identifier_value
     from orders
     union all
-    select order_key, 2, 'braintree_customer_id',
-           {{ shoplog.normalize_identifier("'braintree_customer_id'", 'braintree_customer_id') }}
+    select
+        order_key,
+        2,
+        'braintree_customer_id',
+        {{ shoplog.normalize_identifier("'braintree_customer_id'", 'braintree_customer_id') }}
     from orders
     union all
-    select order_key, 3, 'email', {{ shoplog.normalize_identifier("'email'", 'email') }}
+    select
+        order_key,
+        3,
+        'email',
+        {{ shoplog.normalize_identifier("'email'", 'email') }}
     from orders
     union all
-    select order_key, 4, 'email', {{ shoplog.normalize_identifier("'email'", 'customer_email') }}
+    select
+        order_key,
+        4,
+        'email',
+        {{ shoplog.normalize_identifier("'email'", 'customer_email') }}
     from orders
     union all
-    select order_key, 5, 'phone', {{ shoplog.normalize_identifier("'phone'", 'phone') }}
+    select
+        order_key,
+        5,
+        'phone',
+        {{ shoplog.normalize_identifier("'phone'", 'phone') }}
     from orders
     union all
-    select order_key, 6, 'anonymous_id',
-           {{ shoplog.normalize_identifier("'anonymous_id'", 'anonymous_id') }}
+    select
+        order_key,
+        6,
+        'anonymous_id',
+        {{ shoplog.normalize_identifier("'anonymous_id'", 'anonymous_id') }}
     from orders
 ),
 
@@ -45,8 +66,9 @@ resolved as (
         customer_identifiers.customer_key
     from order_identifiers
     inner join customer_identifiers
-        on order_identifiers.identifier_type = customer_identifiers.identifier_type
-        and order_identifiers.identifier_value = customer_identifiers.identifier_value
+        on
+            order_identifiers.identifier_type = customer_identifiers.identifier_type
+            and order_identifiers.identifier_value = customer_identifiers.identifier_value
 ),
 
 first_resolved as (
@@ -54,7 +76,9 @@ first_resolved as (
 ),
 
 customers_per_order as (
-    select order_key, count(distinct customer_key) as resolved_customers
+    select
+        order_key,
+        count(distinct customer_key) as resolved_customers
     from resolved
     group by order_key
 )

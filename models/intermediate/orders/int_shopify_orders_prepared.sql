@@ -14,7 +14,11 @@ web_events as (
 ),
 
 purchase_events as (
-    select order_ref, anonymous_id, client_ts, event_id
+    select
+        order_ref,
+        anonymous_id,
+        client_ts,
+        event_id
     from web_events
     where event_type = 'purchase' and order_ref is not null
 ),
@@ -44,18 +48,24 @@ select
     cast('shopify_payments' as varchar(40)) as payment_method,
     priced.counts_as_revenue,
     cast(priced.total_price as decimal(18, 2)) as order_total,
-    cast(case when priced.counts_as_revenue then priced.total_price else 0 end
-        as decimal(18, 2)) as gross_amount,
-    cast(case when priced.counts_as_revenue then priced.total_price - priced.current_total_price
-              else 0 end
-        as decimal(18, 2)) as refund_amount,
-    cast(case when priced.counts_as_revenue then priced.current_total_price else 0 end
-        as decimal(18, 2)) as net_amount,
-    cast(priced.email as varchar) as email,
-    cast(priced.customer_email as varchar) as customer_email,
-    cast(priced.customer_phone as varchar) as phone,
+    cast(
+        case when priced.counts_as_revenue then priced.total_price else 0 end
+        as decimal(18, 2)
+    ) as gross_amount,
+    cast(case
+        when priced.counts_as_revenue then priced.total_price - priced.current_total_price
+        else 0
+    end
+    as decimal(18, 2)) as refund_amount,
+    cast(
+        case when priced.counts_as_revenue then priced.current_total_price else 0 end
+        as decimal(18, 2)
+    ) as net_amount,
+    cast(priced.email as {{ dbt.type_string() }}) as email,
+    cast(priced.customer_email as {{ dbt.type_string() }}) as customer_email,
+    cast(priced.customer_phone as {{ dbt.type_string() }}) as phone,
     cast(priced.customer_id as varchar(40)) as shopify_customer_id,
-    cast(first_purchase_events.anonymous_id as varchar) as anonymous_id
+    cast(first_purchase_events.anonymous_id as {{ dbt.type_string() }}) as anonymous_id
 from priced
 left join first_purchase_events
     on priced.order_name = first_purchase_events.order_ref

@@ -51,11 +51,21 @@ customer_orders as (
 
 contact_candidates as (
     -- the email and phone of each customer's latest order that has one
-    select customer_key, 'email' as kind, email as contact, ordered_at, order_key
+    select
+        customer_key,
+        'email' as kind,
+        email as contact,
+        ordered_at,
+        order_key
     from customer_orders
     where email is not null
     union all
-    select customer_key, 'phone', phone, ordered_at, order_key
+    select
+        customer_key,
+        'phone',
+        phone,
+        ordered_at,
+        order_key
     from customer_orders
     where phone is not null
 ),
@@ -102,8 +112,9 @@ browser_sessions as (
         count(*) as web_sessions
     from sessions
     inner join customer_identifiers
-        on customer_identifiers.identifier_type = 'anonymous_id'
-        and sessions.anonymous_id = customer_identifiers.identifier_value
+        on
+            customer_identifiers.identifier_type = 'anonymous_id'
+            and sessions.anonymous_id = customer_identifiers.identifier_value
     group by customer_identifiers.customer_key
 ),
 
@@ -117,8 +128,9 @@ identifier_sightings as (
         max(identifier_occurrences.observed_at) as last_sighting_at
     from identifier_occurrences
     inner join customer_identifiers
-        on identifier_occurrences.identifier_type = customer_identifiers.identifier_type
-        and identifier_occurrences.identifier_value = customer_identifiers.identifier_value
+        on
+            identifier_occurrences.identifier_type = customer_identifiers.identifier_type
+            and identifier_occurrences.identifier_value = customer_identifiers.identifier_value
     group by customer_identifiers.customer_key
 ),
 
@@ -153,8 +165,8 @@ customers as (
 
 select
     cast(customer_key as varchar(32)) as customer_key,
-    cast(latest_email as varchar) as email,
-    cast(latest_phone as varchar) as phone,
+    cast(latest_email as {{ dbt.type_string() }}) as email,
+    cast(latest_phone as {{ dbt.type_string() }}) as phone,
     cast(identifiers as bigint) as identifiers,
     cast(emails as bigint) as emails,
     cast(phones as bigint) as phones,

@@ -12,9 +12,15 @@ fresh_events as (
 ),
 
 all_events as (
-    select *, false as is_from_tail from built_events
+    select
+        *,
+        false as is_from_tail
+    from built_events
     union all
-    select *, true as is_from_tail from fresh_events
+    select
+        *,
+        true as is_from_tail
+    from fresh_events
 )
 
 select

@@ -14,10 +14,16 @@ steps as (
         1 as session,
         case when viewed_product then 1 else 0 end as reached_view,
         case when viewed_product and added_to_cart then 1 else 0 end as reached_cart,
-        case when viewed_product and added_to_cart and started_checkout
-             then 1 else 0 end as reached_checkout,
-        case when viewed_product and added_to_cart and started_checkout and purchased
-             then 1 else 0 end as reached_purchase
+        case
+            when viewed_product and added_to_cart and started_checkout
+                then 1
+            else 0
+        end as reached_checkout,
+        case
+            when viewed_product and added_to_cart and started_checkout and purchased
+                then 1
+            else 0
+        end as reached_purchase
     from sessions
 ),
 
@@ -40,14 +46,14 @@ select
     cast(add_to_cart_sessions as bigint) as add_to_cart_sessions,
     cast(checkout_sessions as bigint) as checkout_sessions,
     cast(purchase_sessions as bigint) as purchase_sessions,
-    cast(product_view_sessions as double precision) / nullif(sessions, 0)
+    cast(product_view_sessions as {{ shoplog.type_double() }}) / nullif(sessions, 0)
         as session_to_view_rate,
-    cast(add_to_cart_sessions as double precision) / nullif(product_view_sessions, 0)
+    cast(add_to_cart_sessions as {{ shoplog.type_double() }}) / nullif(product_view_sessions, 0)
         as view_to_cart_rate,
-    cast(checkout_sessions as double precision) / nullif(add_to_cart_sessions, 0)
+    cast(checkout_sessions as {{ shoplog.type_double() }}) / nullif(add_to_cart_sessions, 0)
         as cart_to_checkout_rate,
-    cast(purchase_sessions as double precision) / nullif(checkout_sessions, 0)
+    cast(purchase_sessions as {{ shoplog.type_double() }}) / nullif(checkout_sessions, 0)
         as checkout_to_purchase_rate,
-    cast(purchase_sessions as double precision) / nullif(sessions, 0)
+    cast(purchase_sessions as {{ shoplog.type_double() }}) / nullif(sessions, 0)
         as session_conversion_rate
 from daily

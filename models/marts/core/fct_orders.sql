@@ -43,7 +43,7 @@ select
     cast(orders.net_amount_usd as decimal(18, 2)) as net_amount_usd,
     cast(coalesce(line_totals.line_count, 0) as bigint) as line_count,
     cast(coalesce(line_totals.units, 0) as bigint) as units,
-    cast(orders.anonymous_id as varchar) as anonymous_id
+    cast(orders.anonymous_id as {{ dbt.type_string() }}) as anonymous_id
 from orders
 left join line_totals
     on orders.order_key = line_totals.order_key

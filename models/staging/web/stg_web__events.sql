@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='event_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(**shoplog.log_incremental_config(unique_key='event_id')) }}
 -- Clean web events, one row per event_id: delivery is at-least-once, so the first received
 -- copy wins (ties broken by position in the log, so the choice is deterministic).
 -- Incremental: new copies are weighed against the copy already kept for the same event, so an
@@ -13,29 +8,51 @@ with
 
 parsed_events as (
     select * from {{ ref('base_web__events') }}
-    where reject_reasons is null
-    {% if is_incremental() -%}
-    and _batch_id > (
-        select coalesce(max(_batch_id), 0) - {{ var('web_events_lookback_batches') }}
-        from {{ this }}
-    )
-    {%- endif %}
+    where
+        reject_reasons is null
+        and {{ shoplog.unseen_batches() }}
 ),
 
 candidates as (
     select
-        event_id, event_type, anonymous_id, user_email_original, user_email, sku, price,
-        quantity, order_ref, client_ts, received_at, page_url, user_agent,
-        _batch_id, _line_number, _loaded_at
+        event_id,
+        event_type,
+        anonymous_id,
+        user_email_original,
+        user_email,
+        sku,
+        price,
+        quantity,
+        order_ref,
+        client_ts,
+        received_at,
+        page_url,
+        user_agent,
+        _batch_id,
+        _line_number,
+        _loaded_at
     from parsed_events
     {% if is_incremental() -%}
     union all
     select
-        event_id, event_type, anonymous_id, user_email_original, user_email, sku, price,
-        quantity, order_ref, client_ts, received_at, page_url, user_agent,
-        _batch_id, _line_number, _loaded_at
+        event_id,
+        event_type,
+        anonymous_id,
+        user_email_original,
+        user_email,
+        sku,
+        price,
+        quantity,
+        order_ref,
+        client_ts,
+        received_at,
+        page_url,
+        user_agent,
+        _batch_id,
+        _line_number,
+        _loaded_at
     from {{ this }}
-    where event_id in (select event_id from parsed_events)
+    where event_id in (select parsed_events.event_id from parsed_events)
     {%- endif %}
 ),
 

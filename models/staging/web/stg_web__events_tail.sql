@@ -14,7 +14,7 @@ built_events as (
 
 fresh_raw as (
     select * from {{ source('web', 'web_events') }}
-    where _batch_id > (select coalesce(max(_batch_id), 0) from base_events)
+    where _batch_id > (select coalesce(max(base_events._batch_id), 0) from base_events)
 ),
 
 fresh_parsed as (
@@ -24,12 +24,26 @@ fresh_parsed as (
 fresh_clean as (
     select * from fresh_parsed
     where reject_reasons is null
-      and event_id not in (select event_id from built_events)
+),
+
+-- the fresh events the built past already holds (found from the tail's side: the tail is
+-- small, the past is large, so this never builds a hash table of the whole past)
+already_built as (
+    select event_id from built_events
+    where event_id in (select fresh_clean.event_id from fresh_clean)
+),
+
+fresh_new as (
+    select * from fresh_clean
+    where not exists (
+        select 1 from already_built
+        where already_built.event_id = fresh_clean.event_id
+    )
 ),
 
 deduplicated as (
     {{ shoplog.dedupe(
-        relation='fresh_clean',
+        relation='fresh_new',
         partition_by='event_id',
         order_by='received_at, _batch_id, _line_number'
     ) }}

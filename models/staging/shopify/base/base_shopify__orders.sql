@@ -1,4 +1,7 @@
+{{ config(**shoplog.log_incremental_config(
+    unique_key='_batch_id', partition_by=['_batch_id'])) }}
 -- Every raw Shopify order version, parsed and typed as far as it goes, with the checks it fails.
+-- Incremental: a run parses only the batches it has not seen (macro unseen_batches).
 {%- set checks = shoplog.record_checks('payload', 'unparsable_json')
     + shoplog.field_checks('id', 'order_id_text', 'order_id')
     + shoplog.field_checks('created_at', 'created_at_text', 'created_at')
@@ -17,6 +20,7 @@ with
 
 source as (
     select * from {{ source('shopify', 'shopify_orders') }}
+    where {{ shoplog.unseen_batches() }}
 ),
 
 parsed as (
@@ -57,7 +61,8 @@ typed as (
         {{ shoplog.to_utc_timestamp('created_at_text') }} as created_at,
         {{ shoplog.to_utc_timestamp('updated_at_text') }} as updated_at,
         {{ shoplog.cast_or_null('total_price_text', 'decimal(18,2)') }} as total_price,
-        {{ shoplog.cast_or_null('current_total_price_text', 'decimal(18,2)') }} as current_total_price
+        {{ shoplog.cast_or_null('current_total_price_text', 'decimal(18,2)') }}
+            as current_total_price
     from extracted
 ),
 

@@ -1,7 +1,8 @@
-"""One real Prefect server for a test session: `prefect server start` on a free port.
+"""A private, temporary Prefect server: `prefect server start` on a free loopback port.
 
-Scheduling, deployments and `serve` need a real server (ephemeral mode cannot schedule), and
-starting one costs ~12 s, so the suite starts one and every test shares it.
+Scheduling, deployments and `serve` need a real server (ephemeral mode cannot schedule). The
+test suite starts one for the session; `shoplog bench` starts one when none is configured.
+Starting one costs ~12 s.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from flows.engine import ShoplogError
+from flows.envvars import environment
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 START_TIMEOUT_S = 90.0
@@ -66,7 +70,7 @@ def prefect_server(home: Path) -> Iterator[str]:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not healthy(api_url):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
+                raise ShoplogError(
                     f"prefect server did not start: {(home / 'server.log').read_text()[-2000:]}"
                 )
             time.sleep(0.3)
@@ -80,3 +84,37 @@ def prefect_server(home: Path) -> Iterator[str]:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+@contextlib.contextmanager
+def using_server(home: Path) -> Iterator[str]:
+    """Start a private server and point this process (and its children) at it until exit."""
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with prefect_server(home) as url:
+        env = {**server_env(home), "PREFECT_API_URL": url}
+        # Prefect read its settings when first imported; this process needs them replaced
+        with environment(env), temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+            # logs still queued for the API go out while the server is still there
+            APILogWorker.drain_all(timeout=5)
+
+
+@contextlib.contextmanager
+def reachable_or_temporary_server(progress: Callable[[str], None]) -> Iterator[str]:
+    """The configured Prefect server when one answers, else a private one for the duration."""
+    import tempfile
+
+    from flows.prefect_api import api_url
+
+    url = api_url()
+    if url and healthy(url):
+        yield url
+        return
+    progress("no Prefect server configured: starting a temporary one ...")
+    with (
+        tempfile.TemporaryDirectory(prefix="shoplog-prefect-") as home,
+        using_server(Path(home)) as started,
+    ):
+        yield started

@@ -1,0 +1,75 @@
+"""The build floor: the SQL of the last `dbt build`, executed straight on the engine.
+
+dbt adds work of its own around every statement (parsing, compiling, rendering materializations,
+metadata queries, temporary relations and renames, artifacts). The floor is what remains without
+it: the same compiled statements, in the order dbt finished them, through one plain connection
+- a model becomes one `create table ... as` (or view), a data test one `count(*)` over its query.
+Seeds, hooks and unit tests are dbt's own constructs and are not replayed (seeds are tiny; the
+hooks' functions already exist), so the floor is a lower bound of what any runner could do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from flows.engine import Target, connect
+
+# the profile's DuckDB settings (profiles/profiles.yml), so the floor runs under the same limits
+DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": False, "TimeZone": "UTC"}
+
+
+def floor_statements(target_path: Path) -> list[str]:
+    """The statements the floor runs, in the order of run_results.json."""
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    nodes: dict[str, dict[str, Any]] = manifest["nodes"]
+    statements = []
+    for result in results:
+        node = nodes.get(result["unique_id"])
+        if node is None or not node.get("compiled_code"):
+            continue  # seeds, unit tests, hooks
+        statement = _statement(node)
+        if statement:
+            statements.append(statement)
+    return statements
+
+
+def _statement(node: dict[str, Any]) -> str | None:
+    sql = node["compiled_code"].strip().rstrip(";")
+    if node["resource_type"] == "test":
+        return f"select count(*) from (\n{sql}\n) as floor_test"
+    if node["resource_type"] != "model":
+        return None
+    relation = node["relation_name"]
+    if node["config"]["materialized"] == "view":
+        return f"create or replace view {relation} as (\n{sql}\n)"
+    return f"create or replace table {relation} as (\n{sql}\n)"
+
+
+def run_floor(target: Target, target_path: Path, memory_limit: str = "4GB") -> float:
+    """Execute the floor statements on the warehouse; return the seconds they took."""
+    statements = floor_statements(target_path)
+    conn = connect(target)
+    try:
+        cur = conn.cursor()
+        if target.duckdb_path is not None:
+            for name, value in {**DUCKDB_SETTINGS, "memory_limit": memory_limit}.items():
+                cur.execute(f"set {name} = '{value}'")
+        started = time.perf_counter()
+        for statement in statements:
+            if target.pg_dsn is not None and statement.startswith("create or replace table"):
+                # PostgreSQL has no `create or replace table`: drop (with the views over it,
+                # which come again later in the same order) and create
+                relation = statement.split()[4]
+                cur.execute(f"drop table if exists {relation} cascade")
+                statement = statement.replace("create or replace table", "create table", 1)
+            cur.execute(statement)
+            if statement.startswith("select"):
+                cur.fetchall()
+        conn.commit()
+        return time.perf_counter() - started
+    finally:
+        conn.close()

@@ -1,0 +1,110 @@
+"""The benchmark suite measures what it says: its floor rebuilds the same tables as dbt, each
+step's memory is its own, and `shoplog bench` prints and saves every figure on both engines.
+
+Timings are never asserted (the machine is shared); what is asserted is that every figure is
+there, positive, and computed against its own baseline of the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.bench.floor import floor_statements, run_floor
+from flows.bench.measure import measured
+from flows.bench.suite import generate_history, split_last_day
+from flows.dbt_runner import run_dbt
+from flows.engine import ShoplogError, Target
+from flows.load import load_files
+from flows.replay.checksums import fingerprints
+from flows.replay.relations import derived_relations
+
+pytestmark = pytest.mark.slow
+
+SHOPLOG = str(Path(sys.executable).with_name("shoplog"))
+STEPS = ("load", "load floor", "full build", "build floor", "incremental build", "pipeline flow")
+
+
+def test_measured_reports_the_childs_own_peak_memory() -> None:
+    small = measured(lambda: len(bytearray(10 << 20)))  # 10 MB
+    large = measured(lambda: len(bytearray(400 << 20)))  # 400 MB
+    assert small.value == 10 << 20 and large.value == 400 << 20
+    assert large.peak_rss_mb >= 400 > small.peak_rss_mb
+    # a later, smaller step is not charged with an earlier one's peak
+    assert measured(lambda: 1).peak_rss_mb < 400
+
+
+def test_measured_turns_a_failing_step_into_one_clear_error() -> None:
+    def fails() -> None:
+        raise ShoplogError("the step said no")
+
+    with pytest.raises(ShoplogError, match="the step said no"):
+        measured(fails)
+    with pytest.raises(ShoplogError, match=r"ZeroDivisionError.*test_bench\.py"):
+        measured(lambda: 1 // 0)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_floor_rebuilds_every_relation_exactly_as_dbt_built_it(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    target = (
+        Target("duckdb", duckdb_path=tmp_path / "floor.duckdb")
+        if engine == "duckdb"
+        else request.getfixturevalue("pg_target")
+    )
+    files = tmp_path / "files"
+    generate_history(files, 3_000, progress=lambda _: None)
+    base, _ = split_last_day(files)
+    load_files(target, base)
+    dbt_target = tmp_path / "target"
+    assert run_dbt(["build", "--full-refresh"], target, target_path=dbt_target).ok
+    statements = floor_statements(dbt_target)
+    assert any(s.startswith("create or replace table") for s in statements)
+    assert any(s.startswith("select count(*)") for s in statements)  # the data tests
+    relations = [r for r in derived_relations(dbt_target / "manifest.json") if r[2] != "seed"]
+    built_by_dbt = fingerprints(target, relations)
+    assert run_floor(target, dbt_target) > 0
+    assert fingerprints(target, relations) == built_by_dbt
+
+
+@pytest.mark.postgres
+def test_shoplog_bench_prints_and_saves_every_figure_on_both_engines(
+    tmp_path: Path, prefect_api_url: str
+) -> None:
+    results = tmp_path / "results"
+    run = subprocess.run(
+        [SHOPLOG, "bench", "--events", "3000", "--pg-events", "3000", "--results", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "PREFECT_API_URL": prefect_api_url},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    table = run.stdout
+    for engine in ("duckdb", "postgres"):
+        lines = [line for line in table.splitlines() if line.startswith(engine)]
+        for step in STEPS:
+            assert any(step in line for line in lines), (engine, step, table)
+    (saved,) = results.iterdir()
+    document = json.loads(saved.read_text())
+    assert document["machine"]["cpus"] >= 1 and document["machine"]["git_sha"]
+    rows = document["rows"]
+    assert {row["engine"] for row in rows} == {"duckdb", "postgres"}
+    assert len(rows) == 2 * len(STEPS)
+    for row in rows:
+        assert row["seconds"] > 0 and row["peak_rss_mb"] > 0, row
+        if row["baseline"]:
+            assert row["ratio"] > 0, row
+    by_step = {(row["engine"], row["step"].split(" (")[0]): row for row in rows}
+    for engine in ("duckdb", "postgres"):
+        full = by_step[(engine, "full build")]
+        incremental = by_step[(engine, "incremental build")]
+        assert incremental["ratio"] == pytest.approx(incremental["seconds"] / full["seconds"])
+        floor = by_step[(engine, "build floor")]
+        assert full["ratio"] == pytest.approx(full["seconds"] / floor["seconds"])
