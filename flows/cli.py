@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from flows.console import console_without_tracebacks
 from flows.engine import ENVS, TARGETS, ShoplogError, Target, first_line, resolve_target
@@ -67,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=30)
     gen.add_argument("--defect-rate", type=float, default=0.02, help="fraction of bad records")
     gen.add_argument("--gzip", action="store_true", help="write .gz files")
+    gen.add_argument(
+        "--start", type=datetime.date.fromisoformat, default=None, help="first day (2026-09-01)"
+    )
     gen.set_defaults(handler=cmd_generate)
 
     load = commands.add_parser("load", help="append files to the raw log (each file once)")
@@ -181,11 +186,53 @@ def build_parser() -> argparse.ArgumentParser:
     quality.add_argument("--skip-dbt-tests", action="store_true", help="only the suites and SLAs")
     quality.set_defaults(handler=cmd_quality)
 
+    add_ml_commands(commands)
+
     docs = commands.add_parser("docs", help="write the static dbt docs site; --serve to browse it")
     docs.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1 afterwards")
     docs.add_argument("--port", type=int, default=8080)
     docs.set_defaults(handler=cmd_docs)
     return parser
+
+
+def add_ml_commands(commands: Any) -> None:
+    retrain = commands.add_parser(
+        "retrain", help="the retrain flow: snapshot, train challenger and shadow, registry, gate"
+    )
+    retrain.add_argument(
+        "--allow-dirty", action="store_true", help="train from uncommitted code (recorded)"
+    )
+    retrain.add_argument("--config", type=Path, default=None, help="default: ml/retrain.yml")
+    retrain.add_argument("--margin", type=float, default=None, help="ROC AUC margin to beat")
+    retrain.set_defaults(handler=cmd_retrain)
+
+    score = commands.add_parser(
+        "score", help="score current customers with champion and shadow into ml.predictions"
+    )
+    score.add_argument("--serve", choices=("champion", "shadow"), default="champion")
+    score.set_defaults(handler=cmd_score)
+
+    models = commands.add_parser("models", help="the model registry: list, show, promote, ...")
+    models_commands = models.add_subparsers(title="registry commands", metavar="ACTION")
+    models_commands.add_parser("list", help="versions, aliases and history").set_defaults(
+        handler=cmd_models_list
+    )
+    show = models_commands.add_parser("show", help="one version's record, sidecar and history")
+    show.add_argument("version")
+    show.set_defaults(handler=cmd_models_show)
+    for action, text in (
+        ("promote", "make a gated challenger the champion"),
+        ("reject", "reject a challenger"),
+    ):
+        sub = models_commands.add_parser(action, help=text)
+        sub.add_argument("version")
+        sub.add_argument("--by", required=True, help="who decides (recorded)")
+        sub.add_argument("--reason", default="", help="why (recorded)")
+        sub.set_defaults(handler=cmd_models_change, action=action)
+    rollback = models_commands.add_parser("rollback", help="re-point champion to the previous one")
+    rollback.add_argument("--by", required=True, help="who decides (recorded)")
+    rollback.add_argument("--reason", default="", help="why (recorded)")
+    rollback.set_defaults(handler=cmd_models_change, action="rollback")
 
 
 def percent(text: str) -> float:
@@ -233,6 +280,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         defect_rate=args.defect_rate,
         gzip=args.gzip,
         progress=progress_bar("generate", "events"),
+        **({"start": args.start} if args.start else {}),
     )
     print(
         f"wrote {len(summary.files)} files to {out} in {time.monotonic() - started:.1f}s: "
@@ -474,6 +522,110 @@ def cmd_bench_flow(args: argparse.Namespace) -> int:
         f"  (target <= {TARGET_OVERHEAD_S:.0f} s)"
     )
     print(f"{'  of which load/summary steps':<32}{figures.in_process_step_seconds:>10.2f} s")
+    return 0
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from flows.retrain_flow import retrain
+
+    console_without_tracebacks()
+    summary = retrain(
+        target=prod_target("retrain").name,
+        allow_dirty=args.allow_dirty,
+        config_path=str(args.config) if args.config else None,
+        margin=args.margin,
+    )
+    state = "new" if summary.dataset_created else "same content as before"
+    print(f"dataset {summary.dataset_path} ({state})")
+    print(f"code {summary.git_sha}{' (dirty)' if summary.git_dirty else ''}")
+    print("holdout metrics:")
+    for role, metrics in summary.metrics.items():
+        shown = ", ".join(f"{k} {metrics[k]:.4f}" for k in ("roc_auc", "pr_auc", "brier"))
+        print(f"  {role:<11} {shown}")
+    print(f"challenger {summary.challenger}")
+    print(f"shadow     {summary.shadow}")
+    verdict = "passed" if summary.gate_passed else "rejected"
+    print(f"gate {verdict}: {summary.gate_reason}")
+    if summary.promoted:
+        print(f"promoted {summary.challenger} to champion (auto-promotion)")
+    elif summary.gate_passed:
+        print(f"approve with: shoplog models promote {summary.challenger} --by NAME")
+    print(f"report {summary.report_path}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from flows.ml.scoring import score
+
+    result = score(prod_target("score"), serve=args.serve)
+    versions = ", ".join(f"{alias} {v}" for alias, v in result.versions.items())
+    print(
+        f"scored {result.customers:,} customers at {result.scored_at} ({versions}); "
+        f"serving {result.served}"
+    )
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from flows.ml.registry import open_registry
+
+    with open_registry(prod_target("models")) as registry:
+        versions, events = registry.versions(), registry.events()
+    width = max([len(v.version) for v in versions] + [7]) + 2
+    print(f"{'version':<{width}}{'role':<12}{'alias':<12}{'roc_auc':>8}  gate")
+    for v in versions:
+        print(
+            f"{v.version:<{width}}{v.role:<12}{v.alias or '-':<12}{v.holdout_roc_auc:>8.4f}  "
+            f"{v.gate_status}"
+        )
+    print("\nhistory:")
+    for e in events:
+        print(format_event(e))
+    return 0
+
+
+def format_event(e: dict[str, Any]) -> str:
+    extra = f" (was {e['previous_version']})" if e["previous_version"] else ""
+    alias = f" as {e['alias']}" if e["alias"] else ""
+    return (
+        f"  {e['occurred_at']}  {e['event']:<11} {e['version']}{alias}{extra} "
+        f"by {e['actor']}: {e['reason']}"
+    )
+
+
+def cmd_models_show(args: argparse.Namespace) -> int:
+    import json
+
+    from flows.ml.registry import open_registry
+    from flows.ml.store import read_sidecar
+
+    with open_registry(prod_target("models")) as registry:
+        model, events = registry.get(args.version), registry.events(args.version)
+    for key, value in model.__dict__.items():
+        print(f"{key:<16}{value}")
+    sidecar = read_sidecar(Path(model.artifact_path))
+    print("sidecar:")
+    print(json.dumps(sidecar, indent=2, sort_keys=True))
+    print("history:")
+    for e in events:
+        print(format_event(e))
+    return 0
+
+
+def cmd_models_change(args: argparse.Namespace) -> int:
+    from flows.ml.registry import open_registry
+
+    with open_registry(prod_target("models"), write=True) as registry:
+        if args.action == "promote":
+            previous = registry.promote(args.version, args.by, args.reason or "approved")
+            was = f" (was {previous.version})" if previous else ""
+            print(f"promoted {args.version} to champion{was}")
+        elif args.action == "reject":
+            registry.reject(args.version, args.by, args.reason or "rejected by a person")
+            print(f"rejected {args.version}")
+        else:
+            old, new = registry.rollback(args.by, args.reason or "rolled back")
+            print(f"rolled back champion from {old.version} to {new.version}")
     return 0
 
 

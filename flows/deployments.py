@@ -1,8 +1,7 @@
 """The scheduled deployments of the shoplog flows, and `serve()` behind `shoplog serve`.
 
 prefect.yaml declares the same deployments for a worker on a process work pool; a test holds
-the two to the same entrypoints, names, crons and parameters. The monthly retrain joins both
-when a `retrain` flow exists (none is built yet).
+the two to the same entrypoints, names, crons and parameters.
 """
 
 from __future__ import annotations
@@ -59,6 +58,14 @@ DEPLOYMENTS = (
         "dbt tests and Great Expectations suites over the warehouse; alerts and fails on errors.",
         # after the 02:15 build, when nothing else runs
         cron="45 2 * * *",
+    ),
+    DeploymentSpec(
+        "flows/retrain_flow.py:retrain",
+        "retrain",
+        "monthly",
+        "Snapshot ml_training_set, train challenger and shadow, register them, apply the gate.",
+        # the 1st of the month, after the 02:15 build and the 02:45 quality run it gates on
+        cron="30 4 1 * *",
     ),
     DeploymentSpec(
         "flows/pipeline.py:pipeline",

@@ -7,6 +7,7 @@ deployments and `shoplog serve` call. Both flows raise a `flow_failed` alert whe
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +78,12 @@ def incoming_files(directory: Path) -> list[Path]:
     return sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
 
 
+# Six months of demo data ending 2026-09-29: enough for the 30-day purchase label at weekly
+# cutoffs after 4 weeks of history (ml_training_set), and all of it in the past.
+DEMO_DAYS = 180
+DEMO_START = datetime.date(2026, 4, 3)
+
+
 def ensure_demo_data(directory: Path, events: int) -> bool:
     """Generate the demo data set into an empty incoming folder; True when it did.
 
@@ -84,7 +91,7 @@ def ensure_demo_data(directory: Path, events: int) -> bool:
     """
     if events <= 0 or incoming_files(directory):
         return False
-    generate(directory, events=events)
+    generate(directory, events=events, days=DEMO_DAYS, start=DEMO_START)
     return True
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from itertools import accumulate
 
 from .catalog import CURRENCIES, Catalog, Product
 from .clock import DAY_MS, Clock
 from .csvline import csv_line
 from .defects import DUPLICATE, DefectPicker, braintree_defect, dumps
 from .identity import EMAIL_FORMS, JUNK_EMAIL, JUNK_PHONE, phone_form
+from .interest import buy_weight, cumulative_weights
 from .money import cents_str
 from .people import INSTRUMENT_WEIGHTS, INSTRUMENTS, Person
 from .seasonality import time_of_day
@@ -53,14 +53,16 @@ class BraintreeSim:
         self._delivery = delivery
         self._defects = defects
         self._buyers = [p for p in people if p.marketplace]
-        self._cum = list(accumulate(p.activity for p in self._buyers))
+        self._cum = cumulative_weights(self._buyers, buy_weight)
         self._transaction_ids: set[str] = set()
         self._customer_ids: set[str] = set()
         self._next_order = 240_000 + world.randrange(10_000)
 
-    def run_day(self, day: int, sales: int) -> None:
+    def run_day(self, day: int, sales: int, market_changed: bool = False) -> None:
         if not self._buyers:
             return
+        if market_changed:
+            self._cum = cumulative_weights(self._buyers, buy_weight)
         rng = self._rng
         moments = sorted(time_of_day(rng) // 1000 * 1000 for _ in range(sales))  # whole seconds
         for moment in moments:

@@ -12,6 +12,9 @@ from .streams import uuid_like
 
 MIN_PEOPLE = 50
 EVENTS_PER_PERSON = 40
+# How unequal people's lifelong activity is (lognormal sigma): the lasting part of the signal
+# the purchase-propensity model learns (interest.py adds the passing part).
+ACTIVITY_SIGMA = 1.2
 
 _FIRST = (  # noqa: SIM905 - a word list reads better than 79 quoted items
     "james mary john patricia robert jennifer michael linda william elizabeth david barbara "
@@ -125,6 +128,7 @@ class Person:
     in_shopify: bool = False
     in_braintree: bool = False
     email_variants: list[str] | None = None  # forms derived so far (only people who use them)
+    in_market: int = 0  # today's in-market state: out, researching or buying (interest.py)
 
     def email_as(self, form: int) -> str:
         """This person's email written in form `form`: derived once, then kept."""
@@ -168,7 +172,7 @@ def build_population(rng: random.Random, size: int) -> list[Person]:
                 devices=devices,
                 web=web,
                 marketplace=marketplace,
-                activity=rng.lognormvariate(0.0, 0.9),
+                activity=rng.lognormvariate(0.0, ACTIVITY_SIGMA),
                 variant_seed=rng.getrandbits(48),
                 web_form=_habit(rng),
                 shop_form=_habit(rng),

@@ -11,6 +11,7 @@ from .braintree import SALES_PER_EVENT, BraintreeSim
 from .catalog import Catalog
 from .clock import Clock
 from .defects import BRAINTREE_CLASSES, DUPLICATE, LATE, SHOPIFY_CLASSES, WEB_CLASSES, DefectPicker
+from .interest import plan_spells
 from .options import Options
 from .people import build_population, population_size
 from .seasonality import allocate, day_weights
@@ -34,6 +35,7 @@ def run(
     clock = Clock(options.start, options.days)
     catalog = Catalog(stream(seed, "catalog"))
     people = build_population(stream(seed, "people"), population_size(options.events))
+    spells = plan_spells(stream(seed, "interest"), people, options.days)
 
     log = DefectLog(truth_dir, (WEB, SHOPIFY, BRAINTREE))
     gz = options.gzip
@@ -90,8 +92,11 @@ def run(
         for day in range(options.days):
             for sink in sinks:
                 sink.begin_day(day)
-            web.run_day(day, event_budgets[day])
-            braintree.run_day(day, sales[day])
+            for person, state in spells.get(day, ()):
+                person.in_market = state
+            changed = day in spells
+            web.run_day(day, event_budgets[day], changed)
+            braintree.run_day(day, sales[day], changed)
             for sink in sinks:
                 sink.end_day()
     except BaseException:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate
 
 from .catalog import SHOP_URL, Catalog, Product
 from .clock import DAY_MS, Clock
 from .defects import DUPLICATE, LATE, DefectPicker, web_defect
 from .identity import EMAIL_FORMS
+from .interest import cumulative_weights, intent, visit_weight
 from .people import USER_AGENTS, Person
 from .seasonality import time_of_day
 from .shopify import ShopifySim
@@ -87,7 +87,7 @@ class WebSim:
         self._defects = defects
         # (everyone, in the freak case that nobody in a tiny population uses the web store)
         self._visitors = [p for p in people if p.web] or list(people)
-        self._cum = list(accumulate(p.activity for p in self._visitors))
+        self._cum = cumulative_weights(self._visitors, visit_weight)
         self._ua_tails = tuple(f'","user_agent":"{ua}"}}' for ua in USER_AGENTS)
         self._total = total_events
         self._progress = progress
@@ -98,8 +98,10 @@ class WebSim:
         # product event so the class keeps its share.
         self._owed_impossible = 0
 
-    def run_day(self, day: int, budget: int) -> None:
+    def run_day(self, day: int, budget: int, market_changed: bool = False) -> None:
         """Simulate sessions starting on `day` until exactly `budget` events are made."""
+        if market_changed:
+            self._cum = cumulative_weights(self._visitors, visit_weight)
         rng = self._rng
         remaining = budget
         while remaining > 0:
@@ -134,7 +136,8 @@ class WebSim:
             viewed.append(catalog.pick(rng))
         for product in viewed:
             steps.append((PRODUCT_VIEW, product.url, product, 1))
-        if rand() >= 0.33:
+        boost = intent(person)
+        if rand() >= 0.33 * boost:
             return steps
         distinct = list(dict.fromkeys(viewed))
         roll = rand()
@@ -145,7 +148,7 @@ class WebSim:
             quantity = 1 if roll < 0.8 else 2 if roll < 0.95 else 3
             basket.append((product, quantity))
             steps.append((ADD_TO_CART, product.url, product, quantity))
-        if rand() >= 0.55:
+        if rand() >= 0.55 * boost:
             return steps
         checkout = f"{SHOP_URL}/checkouts/{hex128(rng.getrandbits(128))}"
         steps.append((CHECKOUT_STARTED, checkout, None, 0))

@@ -204,21 +204,32 @@ def optional_suites() -> list[SuiteSpec]:
                 expect("ExpectColumnValuesToNotBeNull", column="customer_key"),
             ),
         ),
-        *(ml_training_set_suite(schema) for schema in ("ml", "marts")),
+        ml_training_set_suite(),
     ]
 
 
-def ml_training_set_suite(schema: str) -> SuiteSpec:
-    """The training set may be built in `ml` or `marts`; whichever exists is validated."""
+def ml_training_set_suite() -> SuiteSpec:
+    """The purchase-propensity training set (models/marts/ml), once it is built."""
     return SuiteSpec(
         name="ml_training_set",
-        relation=(schema, "ml_training_set"),
-        query=f"select * from {schema}.ml_training_set",
+        relation=("ml", "ml_training_set"),
+        query="select * from ml.ml_training_set",
         optional=True,
         expectations=(
-            expect("ExpectTableRowCountToBeBetween", min_value=1),
+            # empty (a warning) until the data spans the label window plus 4 weeks of history
+            expect("ExpectTableRowCountToBeBetween", "warn", min_value=1),
             expect("ExpectColumnValuesToNotBeNull", column="customer_key"),
+            expect("ExpectColumnValuesToNotBeNull", column="cutoff_date"),
             expect("ExpectColumnValuesToNotBeNull", column="label"),
-            expect("ExpectColumnValuesToBeInSet", "warn", column="label", value_set=[0, 1]),
+            expect("ExpectColumnValuesToBeInSet", column="label", value_set=[0, 1]),
+            expect("ExpectCompoundColumnsToBeUnique", column_list=["customer_key", "cutoff_date"]),
+            # both classes must be present for a model to learn anything
+            expect(
+                "ExpectColumnMeanToBeBetween",
+                "warn",
+                column="label",
+                min_value=0.01,
+                max_value=0.99,
+            ),
         ),
     )

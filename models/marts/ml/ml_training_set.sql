@@ -1,0 +1,43 @@
+-- The purchase-propensity training set: the features of every customer at every training
+-- cutoff (complete label window), labelled 1 when they made a revenue order in the
+-- `ml_label_days` days from the cutoff (at or after it, before the window's end), else 0.
+with
+
+features as (
+    select * from {{ ref('ml_customer_features') }}
+    where is_training
+),
+
+cutoffs as (
+    select * from {{ ref('ml_cutoffs') }}
+    where is_training
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+    where counts_as_revenue and customer_key is not null
+),
+
+future_orders as (
+    select
+        orders.customer_key,
+        cutoffs.cutoff_date,
+        count(*) as orders_next_window
+    from cutoffs
+    inner join orders
+        on orders.ordered_at >= cutoffs.cutoff_at
+        and orders.ordered_at < cutoffs.label_window_end_at
+    group by orders.customer_key, cutoffs.cutoff_date
+)
+
+select
+    features.*,
+    cast(cutoffs.label_window_end_at as date) as label_window_end_date,
+    cast(coalesce(future_orders.orders_next_window, 0) as bigint) as orders_next_window,
+    cast(case when future_orders.orders_next_window > 0 then 1 else 0 end as integer) as label
+from features
+inner join cutoffs
+    on features.cutoff_date = cutoffs.cutoff_date
+left join future_orders
+    on features.customer_key = future_orders.customer_key
+    and features.cutoff_date = future_orders.cutoff_date
