@@ -45,10 +45,10 @@ orders_before as (
         orders.ordered_at,
         orders.channel,
         orders.net_amount_usd,
-        {{ dbt.datediff('orders.ordered_at', 'cutoffs.cutoff_at', 'day') }} as days_before
+        {{ dbt.datediff('orders.ordered_at', 'cutoffs.cutoff_at', 'day') }} as days_before  -- noqa: LT05
     from cutoffs
     inner join orders
-        on orders.ordered_at < cutoffs.cutoff_at
+        on cutoffs.cutoff_at > orders.ordered_at
 ),
 
 sessions_before as (
@@ -59,7 +59,7 @@ sessions_before as (
             as days_before
     from cutoffs
     inner join customer_sessions
-        on customer_sessions.session_started_at < cutoffs.cutoff_at
+        on cutoffs.cutoff_at > customer_sessions.session_started_at
 ),
 
 order_features as (
@@ -100,9 +100,15 @@ session_features as (
 ),
 
 customer_cutoffs as (
-    select customer_key, cutoff_date from order_features
+    select
+        order_features.customer_key,
+        order_features.cutoff_date
+    from order_features
     union
-    select customer_key, cutoff_date from session_features
+    select
+        session_features.customer_key,
+        session_features.cutoff_date
+    from session_features
 ),
 
 features as (
@@ -130,41 +136,45 @@ features as (
         session_features.days_since_first_session
     from customer_cutoffs
     left join order_features
-        on customer_cutoffs.customer_key = order_features.customer_key
-        and customer_cutoffs.cutoff_date = order_features.cutoff_date
+        on
+            customer_cutoffs.customer_key = order_features.customer_key
+            and customer_cutoffs.cutoff_date = order_features.cutoff_date
     left join session_features
-        on customer_cutoffs.customer_key = session_features.customer_key
-        and customer_cutoffs.cutoff_date = session_features.cutoff_date
+        on
+            customer_cutoffs.customer_key = session_features.customer_key
+            and customer_cutoffs.cutoff_date = session_features.cutoff_date
 )
 
 select
     cast(features.customer_key as varchar(32)) as customer_key,
     cast(features.cutoff_date as date) as cutoff_date,
     cast(cutoffs.is_training as boolean) as is_training,
-    cast(coalesce(orders_total, 0) as bigint) as orders_total,
+    cast(coalesce(features.orders_total, 0) as bigint) as orders_total,
     {%- for days in windows %}
-    cast(coalesce(orders_{{ days }}d, 0) as bigint) as orders_{{ days }}d,
+    cast(coalesce(features.orders_{{ days }}d, 0) as bigint) as orders_{{ days }}d,
     {%- endfor %}
-    cast(coalesce(marketplace_orders, 0) as double precision)
-        / nullif(coalesce(orders_total, 0), 0) as marketplace_order_share,
-    cast(coalesce(net_revenue_usd, 0) as double precision) as net_revenue_usd,
-    cast(coalesce(net_revenue_usd_90d, 0) as double precision) as net_revenue_usd_90d,
-    cast(net_revenue_usd as double precision) / nullif(orders_total, 0) as avg_order_value_usd,
-    cast(days_since_last_order as bigint) as days_since_last_order,
-    cast(coalesce(sessions_total, 0) as bigint) as sessions_total,
+    cast(coalesce(features.marketplace_orders, 0) as double precision)
+    / nullif(coalesce(features.orders_total, 0), 0) as marketplace_order_share,
+    cast(coalesce(features.net_revenue_usd, 0) as double precision) as net_revenue_usd,
+    cast(coalesce(features.net_revenue_usd_90d, 0) as double precision) as net_revenue_usd_90d,
+    cast(features.net_revenue_usd as double precision)
+    / nullif(features.orders_total, 0) as avg_order_value_usd,
+    cast(features.days_since_last_order as bigint) as days_since_last_order,
+    cast(coalesce(features.sessions_total, 0) as bigint) as sessions_total,
     {%- for days in windows %}
-    cast(coalesce(sessions_{{ days }}d, 0) as bigint) as sessions_{{ days }}d,
+    cast(coalesce(features.sessions_{{ days }}d, 0) as bigint) as sessions_{{ days }}d,
     {%- endfor %}
-    cast(coalesce(events_30d, 0) as bigint) as events_30d,
-    cast(coalesce(product_view_sessions_30d, 0) as bigint) as product_view_sessions_30d,
-    cast(coalesce(add_to_cart_sessions_30d, 0) as bigint) as add_to_cart_sessions_30d,
-    cast(coalesce(checkout_sessions_total, 0) as bigint) as checkout_sessions_total,
-    cast(days_since_last_session as bigint) as days_since_last_session,
+    cast(coalesce(features.events_30d, 0) as bigint) as events_30d,
+    cast(coalesce(features.product_view_sessions_30d, 0) as bigint) as product_view_sessions_30d,
+    cast(coalesce(features.add_to_cart_sessions_30d, 0) as bigint) as add_to_cart_sessions_30d,
+    cast(coalesce(features.checkout_sessions_total, 0) as bigint) as checkout_sessions_total,
+    cast(features.days_since_last_session as bigint) as days_since_last_session,
     cast(case
-        when days_since_first_session is null then days_since_first_order
-        when days_since_first_order is null then days_since_first_session
-        when days_since_first_session > days_since_first_order then days_since_first_session
-        else days_since_first_order
+        when features.days_since_first_session is null then features.days_since_first_order
+        when features.days_since_first_order is null then features.days_since_first_session
+        when features.days_since_first_session > features.days_since_first_order
+            then features.days_since_first_session
+        else features.days_since_first_order
     end as bigint) as tenure_days
 from features
 inner join cutoffs

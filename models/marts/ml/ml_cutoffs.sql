@@ -67,11 +67,15 @@ training_cutoffs as (
 ),
 
 cutoffs as (
-    select cutoff_date, true as is_training
+    select
+        cutoff_date,
+        true as is_training
     from training_cutoffs
     where {{ dbt.dateadd('day', label_days, 'cutoff_date') }} <= last_day
     union all
-    select cast({{ dbt.dateadd('day', 1, 'last_day') }} as date), false
+    select
+        cast({{ dbt.dateadd('day', 1, 'last_day') }} as date),
+        false
     from data_range
     where last_day is not null
 )

@@ -25,13 +25,15 @@ future_orders as (
         count(*) as orders_next_window
     from cutoffs
     inner join orders
-        on orders.ordered_at >= cutoffs.cutoff_at
-        and orders.ordered_at < cutoffs.label_window_end_at
+        on
+            cutoffs.cutoff_at <= orders.ordered_at
+            and cutoffs.label_window_end_at > orders.ordered_at
     group by orders.customer_key, cutoffs.cutoff_date
 )
 
+-- every feature (the contract lists them)
 select
-    features.*,
+    features.*,  -- noqa: AM04
     cast(cutoffs.label_window_end_at as date) as label_window_end_date,
     cast(coalesce(future_orders.orders_next_window, 0) as bigint) as orders_next_window,
     cast(case when future_orders.orders_next_window > 0 then 1 else 0 end as integer) as label
@@ -39,5 +41,6 @@ from features
 inner join cutoffs
     on features.cutoff_date = cutoffs.cutoff_date
 left join future_orders
-    on features.customer_key = future_orders.customer_key
-    and features.cutoff_date = future_orders.cutoff_date
+    on
+        features.customer_key = future_orders.customer_key
+        and features.cutoff_date = future_orders.cutoff_date
