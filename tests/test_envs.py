@@ -41,9 +41,9 @@ EDITS = (
         " {{ shoplog.surrogate_key(['anonymous_id', 'session_number']) }} end as varchar(32))",
     ),
     (
-        "    cast(landing_page_url as varchar) as landing_page_url,",
+        "    cast(landing_page_url as {{ dbt.type_string() }}) as landing_page_url,",
         "    cast(case when session_number = 3 then concat(coalesce(landing_page_url, ''), '#v2')"
-        " else landing_page_url end as varchar) as landing_page_url,",
+        " else landing_page_url end as {{ dbt.type_string() }}) as landing_page_url,",
     ),
     ("\nfrom sessions\n", "\nfrom sessions\nwhere session_number <> 4\n"),
 )

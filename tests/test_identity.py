@@ -241,7 +241,7 @@ def test_scenarios_end_to_end(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("identity-demo")
-    generate(out, seed=TRUTH_SEED, events=20_000, days=6, defect_rate=0.05)
+    generate(out, seed=TRUTH_SEED, events=30_000, days=6, defect_rate=0.05)
     return out
 
 
