@@ -323,7 +323,7 @@ def test_dbt_tests_join_the_gate_with_their_configured_severity(
     assert (stale.success, stale.severity) == (False, "warn")
     lost = tests["row_count_in_range(audit_row_accounting)"]
     assert (lost.success, lost.severity) == (False, "error")
-    assert tests["unique(stg_web__events.event_id)"].success
+    assert tests["unique_combination(stg_web__events)"].success
     assert not report.passed
 
 
