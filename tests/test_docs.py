@@ -69,7 +69,7 @@ def test_exposures_show_their_upstream_models(empty_warehouse: Target) -> None:
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
     ml = exposures["purchase_propensity_retrain"]
     assert ml["type"] == "ml" and ml["owner"]["email"]
-    assert {"model.shoplog.dim_customers", "model.shoplog.fct_orders"} <= set(
+    assert {"model.shoplog.ml_training_set", "model.shoplog.ml_customer_features"} <= set(
         ml["depends_on"]["nodes"]
     )
     assert exposures["revenue_dashboard"]["type"] == "dashboard"
