@@ -433,6 +433,9 @@ def cmd_bench_suite(args: argparse.Namespace) -> int:
     from flows.bench.suite import as_json, format_table, run_suite, write_results
 
     engines = (args.engines or resolve_target().name).split(",")
+    unknown = [e for e in engines if e not in ("duckdb", "postgres")]
+    if unknown:  # before any data is generated
+        raise ShoplogError(f"no benchmark for {', '.join(unknown)}: choose duckdb and/or postgres")
     sizes = {e: args.pg_events if e == "postgres" else args.events for e in engines}
     pipeline_flow = None
     with contextlib.ExitStack() as stack:
