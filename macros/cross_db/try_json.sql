@@ -13,13 +13,17 @@
 {#- DuckDB's JSON reader accepts what RFC 8259 and PostgreSQL reject: trailing commas, NaN and
     Infinity; PostgreSQL's jsonb also rejects the \u0000 escape. True for such texts, so that
     every engine quarantines exactly the same records. String contents are blanked first, so
-    a ",}" inside a string value does not count. -#}
+    a ",}" inside a string value does not count. A \u0000 counts only as an escape: after an
+    odd number of backslashes (an escaped backslash followed by the text u0000 is valid). -#}
 {% macro duckdb_json_leniency(text_expr) -%}
     (regexp_matches(
         regexp_replace({{ text_expr }}, '"(?:[^"\\]|\\.)*"', '""', 'g'),
         ',\s*[}\]]|NaN|Infinity')
-     or contains({{ text_expr }}, '\u0000'))
+     or regexp_matches({{ text_expr }}, '{{ shoplog.json_nul_escape_pattern() }}'))
 {%- endmacro %}
+
+{#- A \u0000 escape in JSON text: the u0000 after an odd number of backslashes. -#}
+{% macro json_nul_escape_pattern() -%}(?:^|[^\\])(?:\\\\)*\\u0000{%- endmacro %}
 
 {% macro postgres__try_json(text_expr) -%}
     {{ target.schema }}.shoplog_try_jsonb_object({{ text_expr }})
@@ -64,7 +68,7 @@
 {% macro spark_json_leniency(text_expr) -%}
     {%- set blanked = "regexp_replace(" ~ text_expr ~ ", '\"(?:[^\"\\\\\\\\]|\\\\\\\\.)*+\"', '\"\"')" -%}
     ({{ blanked }} rlike ',\\s*[}\\]]|NaN|Infinity'
-     or instr({{ text_expr }}, '\\u0000') > 0
+     or {{ text_expr }} rlike '(?:^|[^\\\\])(?:\\\\\\\\)*\\\\u0000'
      or aggregate(
             split(regexp_replace({{ blanked }}, '\\s', ''), ''),
             named_struct('depth', 0, 'closed', false, 'trailing', false),
