@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--unit-tests",
         action="store_true",
-        help="also run the dbt unit tests (left to `shoplog quality` and CI by default)",
+        help="also run the dbt unit tests and macro tests (left to `shoplog quality` and CI)",
     )
     build.add_argument(
         "--changed",
@@ -422,6 +422,13 @@ def add_suite_arguments(parser: argparse.ArgumentParser, default_engines: str | 
     )
     parser.add_argument("--no-flow", dest="flow", action="store_false", help="skip the flow")
     parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the generated data here and reuse it in later runs (default: a temporary "
+        "folder); the warehouses are always new",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=Path("bench/results"),
@@ -446,8 +453,10 @@ def cmd_bench_suite(args: argparse.Namespace) -> int:
             console_without_tracebacks()
             stack.enter_context(reachable_or_temporary_server(progress=print_stderr))
             pipeline_flow = pipeline
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shoplog-bench-")))
-        rows, slowest = run_suite(sizes, tmp, pipeline_flow, progress=print_stderr)
+        workdir = args.workdir or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="shoplog-bench-"))
+        )
+        rows, slowest = run_suite(sizes, workdir, pipeline_flow, progress=print_stderr)
     print(format_table(rows, slowest))
     saved = write_results(args.results, as_json(rows, slowest, {"sizes": sizes}))
     print_stderr(f"results saved to {saved}")

@@ -108,3 +108,22 @@ def test_shoplog_bench_prints_and_saves_every_figure_on_both_engines(
         assert incremental["ratio"] == pytest.approx(incremental["seconds"] / full["seconds"])
         floor = by_step[(engine, "build floor")]
         assert full["ratio"] == pytest.approx(full["seconds"] / floor["seconds"])
+
+
+def test_a_kept_workdir_reuses_its_data_but_never_its_warehouse(tmp_path: Path) -> None:
+    """`--workdir` keeps the generated files for the next run (generating 10 M events takes
+    minutes) while every run loads and builds a new warehouse from them."""
+    workdir = tmp_path / "work"
+    command = [SHOPLOG, "bench", "build", "--engines", "duckdb", "--events", "2000"]
+    command += ["--workdir", str(workdir), "--results", str(tmp_path / "results")]
+    runs = [subprocess.run(command, capture_output=True, text=True, timeout=900) for _ in "12"]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-3000:]
+    assert "generating" in runs[0].stderr and "generating" not in runs[1].stderr
+    assert [p.name for p in workdir.iterdir() if p.name.startswith("files")] == ["files_2000"]
+    documents = [json.loads(p.read_text()) for p in sorted((tmp_path / "results").iterdir())]
+    loads = [[r for r in d["rows"] if r["step"] == "load"][0] for d in documents]
+    # lines loaded both times: the second run did not find them already loaded
+    assert len(documents) == 2 and all(load["figure"] != "0 lines/s" for load in loads)
+    steps = [[r["step"] for r in d["rows"]] for d in documents]
+    assert "+0 events" not in str(steps) and steps[0] == steps[1]  # the same increment

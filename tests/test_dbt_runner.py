@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.dbt_runner import run_dbt
+from flows.dbt_runner.retry import build_args
 from flows.engine import ShoplogError, Target, project_root
 from flows.pipeline import build
 
@@ -41,3 +43,28 @@ def test_a_timeout_kills_dbt_and_says_so(tmp_path: Path) -> None:
     result = run_dbt(["seed"], target, target_path=tmp_path / "target", timeout_s=0.5)
     assert result.timed_out and not result.ok
     assert "timed out" in result.failure_summary()
+
+
+@pytest.mark.parametrize("unit_tests", [False, True])
+def test_builds_leave_code_tests_to_quality_unless_asked(tmp_path: Path, unit_tests: bool) -> None:
+    """A build selects every data test but no unit test and no macro test (tests/dbt/macros)
+    unless unit_tests is set; `dbt ls` with the build's own selection shows what it runs."""
+    target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
+    selection = build_args(None, full_refresh=False, unit_tests=unit_tests)[1:]
+    lines: list[str] = []
+    result = run_dbt(
+        ["ls", *selection, "--output", "json", "--output-keys", "resource_type tags name"],
+        target,
+        target_path=tmp_path / "target",
+        on_line=lines.append,
+    )
+    assert result.ok, result.output_tail
+    nodes = [json.loads(line) for line in lines if line.startswith("{") and line != "{}"]
+    kinds = {node["resource_type"] for node in nodes}
+    macro_tests = {node["name"] for node in nodes if "macro_test" in node.get("tags", [])}
+    assert {"model", "test"} <= kinds
+    if unit_tests:
+        assert "unit_test" in kinds
+        assert "assert_unpivot_keeps_every_value" in macro_tests
+    else:
+        assert "unit_test" not in kinds and not macro_tests

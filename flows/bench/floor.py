@@ -11,6 +11,7 @@ hooks' functions already exist), so the floor is a lower bound of what any runne
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,12 @@ from typing import Any
 from flows.engine import Target, connect
 
 # the profile's DuckDB settings (profiles/profiles.yml), so the floor runs under the same limits
-DUCKDB_SETTINGS = {"threads": 2, "preserve_insertion_order": False, "TimeZone": "UTC"}
+DUCKDB_SETTINGS = {
+    "threads": 2,
+    "preserve_insertion_order": False,
+    "checkpoint_threshold": "1GB",
+    "TimeZone": "UTC",
+}
 
 
 def floor_statements(target_path: Path) -> list[str]:
@@ -49,8 +55,10 @@ def _statement(node: dict[str, Any]) -> str | None:
     return f"create or replace table {relation} as (\n{sql}\n)"
 
 
-def run_floor(target: Target, target_path: Path, memory_limit: str = "4GB") -> float:
-    """Execute the floor statements on the warehouse; return the seconds they took."""
+def run_floor(target: Target, target_path: Path, memory_limit: str | None = None) -> float:
+    """Execute the floor statements on the warehouse; return the seconds they took.
+    memory_limit: DuckDB's, by default the profile's ($SHOPLOG_DUCKDB_MEMORY, else 3GB)."""
+    memory_limit = memory_limit or os.environ.get("SHOPLOG_DUCKDB_MEMORY", "3GB")
     statements = floor_statements(target_path)
     conn = connect(target)
     try:

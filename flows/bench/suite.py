@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -231,9 +232,15 @@ def run_suite(
     for engine, events in sizes.items():
         files_dir = workdir / f"files_{events}"
         if not files_dir.exists():
-            generate_history(files_dir, events, progress)
+            # generated aside and renamed when complete: an interrupted run leaves no half
+            # data set for the next run to reuse
+            partial = workdir / f"files_{events}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            generate_history(partial, events, progress)
+            partial.rename(files_dir)
         engine_dir = workdir / engine
-        engine_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(engine_dir, ignore_errors=True)  # an earlier run's warehouse and artifacts
+        engine_dir.mkdir(parents=True)
         with scratch_target(engine, engine_dir) as target:
             run = bench_engine(target, files_dir, engine_dir, progress)
         rows += run.rows

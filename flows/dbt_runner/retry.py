@@ -6,7 +6,6 @@ failed nodes and their descendants, not a rebuild of everything that already suc
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from flows.dbt_runner.results import DbtResult, NodeResult
 from flows.dbt_runner.runner import DEFAULT_TIMEOUT_S, run_dbt
-from flows.dbt_runner.watermark import built_watermark
+from flows.dbt_runner.watermark import NEW_BATCHES_AFTER_ENV, built_watermark
 from flows.engine import Target
 
 # Called after every dbt command with its result and its attempt number (1 = the build itself).
@@ -99,34 +98,39 @@ def build_with_retries(
     if retries < 0:
         raise ValueError(f"retries must be 0 or more, not {retries}")
     new_after = None if full_refresh else built_watermark(target)
-    args = [*build_args(select, full_refresh, new_after, unit_tests), *extra_args]
-    attempts = [_run(args, target, timeout_s, target_path, on_line)]
+    env = scoped_tests_env(new_after)
+    args = [*build_args(select, full_refresh, unit_tests), *extra_args]
+    attempts = [_run(args, target, timeout_s, target_path, on_line, env)]
     if on_result is not None:
         on_result(attempts[-1], 1)
     while len(attempts) <= retries and retryable(attempts[-1]):
         time.sleep(retry_delay_s)
-        attempts.append(_run(["retry"], target, timeout_s, target_path, on_line))
+        attempts.append(_run(["retry"], target, timeout_s, target_path, on_line, env))
         if on_result is not None:
             on_result(attempts[-1], len(attempts))
     return BuildOutcome(tuple(attempts))
 
 
-def build_args(
-    select: str | None, full_refresh: bool, new_after: int | None = None, unit_tests: bool = False
-) -> list[str]:
-    """The `dbt build` arguments; new_after (the built watermark) scopes the uniqueness tests
-    of the big incremental models to the batches this build adds. Unit tests are left to
-    `shoplog quality` and CI unless asked for: their inputs are fixed, so rerunning them on
-    every scheduled build only costs time (dbt's own advice for production builds)."""
+def scoped_tests_env(new_after: int | None) -> dict[str, str]:
+    """The environment that scopes the uniqueness tests of the big incremental models to the
+    batches this build adds (new_after: the built watermark). An environment variable, not a
+    dbt var: dbt re-parses the whole project when its vars change, and this one changes on
+    every build (macro test_unique_combination reads it only when the test runs)."""
+    return {} if new_after is None else {NEW_BATCHES_AFTER_ENV: str(new_after)}
+
+
+def build_args(select: str | None, full_refresh: bool, unit_tests: bool = False) -> list[str]:
+    """The `dbt build` arguments. Unit tests, and the
+    singular tests of our macros (tag macro_test), are left to `shoplog quality` and CI unless
+    asked for: they check code, not data, so rerunning them on every scheduled build only
+    costs time (dbt's own advice for unit tests in production builds)."""
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    if new_after is not None:
-        args += ["--vars", json.dumps({"tests_new_batches_after": new_after})]
     if not unit_tests:
-        args += ["--exclude-resource-type", "unit_test"]
+        args += ["--exclude-resource-type", "unit_test", "--exclude", "tag:macro_test"]
     return args
 
 
@@ -136,5 +140,8 @@ def _run(
     timeout_s: float,
     target_path: Path | None,
     on_line: Callable[[str], None] | None,
+    env: dict[str, str],
 ) -> DbtResult:
-    return run_dbt(args, target, timeout_s=timeout_s, target_path=target_path, on_line=on_line)
+    return run_dbt(
+        args, target, timeout_s=timeout_s, target_path=target_path, on_line=on_line, env=env
+    )

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from flows.dbt_runner.results import DbtResult, read_run_results
@@ -39,11 +39,13 @@ def run_dbt(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     target_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DbtResult:
     """Run `dbt <args>` against the target and return its per-node results.
 
     target_path keeps each warehouse's artifacts apart (default: target/<target name>).
     on_line receives dbt's output as it comes, for progress on long builds.
+    env: extra environment variables for dbt.
     """
     root = project_root()
     target_path = target_path or default_target_path(target)
@@ -65,6 +67,7 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
         "DBT_LOG_PATH": str(target_path / "logs"),
+        **(env or {}),
     }
     run_results = target_path / "run_results.json"
     # `dbt retry` finds the nodes to rerun in the previous command's run_results.json in this

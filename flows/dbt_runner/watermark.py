@@ -2,13 +2,16 @@
 
 An incremental build adds only rows of newer batches, so the uniqueness tests of the big
 incremental models (macro test_unique_combination with batch_column) need to look at those
-rows only: the build passes this watermark as var('tests_new_batches_after'). Rows re-read
+rows only: the build passes this watermark to dbt in $SHOPLOG_TESTS_NEW_BATCHES_AFTER (or a
+`dbt build` by hand as var('tests_new_batches_after')). Rows re-read
 under the lookback come out identical, so they need no new check either.
 """
 
 from __future__ import annotations
 
 from flows.engine import ShoplogError, Target, connect
+
+NEW_BATCHES_AFTER_ENV = "SHOPLOG_TESTS_NEW_BATCHES_AFTER"
 
 # (relation, its batch column): every model whose tests are scoped by the watermark
 INCREMENTAL_MODELS = (

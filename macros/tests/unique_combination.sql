@@ -1,13 +1,18 @@
 {#- Generic test: no two rows share the same values in all the given columns.
-    batch_column (optional): when var('tests_new_batches_after') is set - the CLI and the flows
-    set it on incremental builds to the newest load batch the models already held - only the
+    batch_column (optional): when the watermark is set - the CLI and the flows set
+    $SHOPLOG_TESTS_NEW_BATCHES_AFTER on incremental builds to the newest load batch the models
+    already held; by hand, var('tests_new_batches_after') - only the
     key values of rows newer than that are checked, against every row of the model, so a new
     row colliding with an old one still fails while the old rows, checked by earlier builds,
     are not read again. scope_columns widens the check to every row sharing those columns with
     a new row (for models that rewrite a whole group at once, like a browser's sessions).
-    Without the var (a plain `dbt build`, the quality suite) every row is checked. -#}
+    Without it (a plain `dbt build`, the quality suite) every row is checked. The environment
+    variable is read only when the test runs, so a new value never costs a full re-parse. -#}
 {% test unique_combination(model, columns, batch_column=none, scope_columns=none) %}
 {%- set new_after = var('tests_new_batches_after', none) %}
+{%- if new_after is none and execute and env_var('SHOPLOG_TESTS_NEW_BATCHES_AFTER', '') %}
+    {%- set new_after = env_var('SHOPLOG_TESTS_NEW_BATCHES_AFTER') | int %}
+{%- endif %}
 {%- set key = columns | join(', ') %}
 {%- set scope = scope_columns or columns %}
 with

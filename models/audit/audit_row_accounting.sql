@@ -4,22 +4,19 @@ with
 
 web_events as (
     {{ shoplog.row_accounting(
-        'web_events', source('web', 'web_events'),
-        'base_web__events', 'stg_web__events', 'qua_web__events', ['event_id']) }}
+        'web_events', source('web', 'web_events'), 'stg_web__events', 'qua_web__events') }}
 ),
 
 shopify_orders as (
     {{ shoplog.row_accounting(
         'shopify_orders', source('shopify', 'shopify_orders'),
-        'base_shopify__orders', 'stg_shopify__order_versions', 'qua_shopify__orders',
-        ['order_id', 'updated_at']) }}
+        'stg_shopify__order_versions', 'qua_shopify__orders') }}
 ),
 
 braintree_transactions as (
     {{ shoplog.row_accounting(
         'braintree_transactions', source('braintree', 'braintree_transactions'),
-        'base_braintree__transactions', 'stg_braintree__transactions',
-        'qua_braintree__transactions', ['transaction_id']) }}
+        'stg_braintree__transactions', 'qua_braintree__transactions') }}
 ),
 
 all_sources as (

@@ -1,4 +1,6 @@
+{{ config(materialized='view') }}
 -- The current state of every Shopify order: its latest clean version in the log.
+-- A view: a filter of stg_shopify__order_versions, cheaper to read twice than to store again.
 with
 
 versions as (
