@@ -19,7 +19,12 @@
     (regexp_matches(
         regexp_replace({{ text_expr }}, '"(?:[^"\\]|\\.)*"', '""', 'g'),
         ',\s*[}\]]|NaN|Infinity')
-     or regexp_matches({{ text_expr }}, '{{ shoplog.json_nul_escape_pattern() }}'))
+     {#- the cheap substring test first: the pattern runs only on the rare texts holding it #}
+     or case
+         when contains({{ text_expr }}, '\u0000')
+             then regexp_matches({{ text_expr }}, '{{ shoplog.json_nul_escape_pattern() }}')
+         else false
+     end)
 {%- endmacro %}
 
 {#- A \u0000 escape in JSON text: the u0000 after an odd number of backslashes. -#}
