@@ -292,6 +292,20 @@ def test_as_of_macros_reconstruct_past_order_and_customer_state(wh: Target, file
     assert sum(int(n) for _, n in customers) == non_voided
 
 
+def test_a_currency_is_three_letters_or_quarantined_as_mistyped(wh: Target) -> None:
+    """Both base models type a currency with shoplog.currency_code: three ASCII letters in any
+    case, upper-cased; anything else is null, so the row is quarantined as mistyped_currency
+    rather than cut to three letters by a varchar(3) downstream (PostgreSQL cuts silently)."""
+    values = ["usd", "EUR", "USDT", "US", "U$D", " GBP", "€UR"]
+    rows = compile_and_query(
+        wh,
+        "select v, {{ shoplog.currency_code('v') }} from (values "
+        + ", ".join(f"('{v}')" for v in values)
+        + ") as t (v)",
+    )
+    assert dict(rows) == {"usd": "USD", "EUR": "EUR"} | {v: None for v in values[2:]}
+
+
 def compile_and_query(target: Target, inline_sql: str) -> list[tuple]:
     result = run_dbt(["compile", "--quiet", "--inline", inline_sql], target)
     assert result.ok, result.output_tail

@@ -41,27 +41,26 @@ cooccurrences as (
             )
 ),
 
-new_pairs as (
+pair_observations as (
     select
         {{ pair_key | join(', ') }},
-        min(observed_at) as first_observed_at,
-        max(_batch_id) as last_batch_id
+        observed_at,
+        _batch_id
     from cooccurrences
-    group by {{ pair_key | join(', ') }}
-),
-
-merged as (
-    select * from new_pairs
     {%- if is_incremental() and shoplog.has_column(this, 'last_batch_id') %}
     union all
-    select {{ pair_key | join(', ') }}, first_observed_at, last_batch_id
+    -- the built rows of the pairs seen again, so the earliest observation wins
+    select
+        {{ pair_key | join(', ') }},
+        first_observed_at,
+        last_batch_id
     from {{ this }} as built
     where
         exists (
-            select 1 from new_pairs
+            select 1 from cooccurrences
             where
             {%- for column in pair_key %}
-                {{ 'and ' if not loop.first }}new_pairs.{{ column }} = built.{{ column }}
+                {{ 'and ' if not loop.first }}cooccurrences.{{ column }} = built.{{ column }}
             {%- endfor %}
         )
     {%- endif %}
@@ -69,7 +68,7 @@ merged as (
 
 select
     {{ pair_key | join(', ') }},
-    min(first_observed_at) as first_observed_at,
-    max(last_batch_id) as last_batch_id
-from merged
+    min(observed_at) as first_observed_at,
+    max(_batch_id) as last_batch_id
+from pair_observations
 group by {{ pair_key | join(', ') }}

@@ -15,42 +15,12 @@ parsed_events as (
 
 candidates as (
     select
-        event_id,
-        event_type,
-        anonymous_id,
-        user_email_original,
-        user_email,
-        sku,
-        price,
-        quantity,
-        order_ref,
-        client_ts,
-        received_at,
-        page_url,
-        user_agent,
-        _batch_id,
-        _line_number,
-        _loaded_at
+        {{ shoplog.web_event_columns() | join(',\n        ') }}
     from parsed_events
     {% if is_incremental() -%}
     union all
     select
-        event_id,
-        event_type,
-        anonymous_id,
-        user_email_original,
-        user_email,
-        sku,
-        price,
-        quantity,
-        order_ref,
-        client_ts,
-        received_at,
-        page_url,
-        user_agent,
-        _batch_id,
-        _line_number,
-        _loaded_at
+        {{ shoplog.web_event_columns() | join(',\n        ') }}
     from {{ this }}
     where event_id in (select parsed_events.event_id from parsed_events)
     {%- endif %}
@@ -65,20 +35,5 @@ deduplicated as (
 )
 
 select
-    event_id,
-    event_type,
-    anonymous_id,
-    user_email_original,
-    user_email,
-    sku,
-    price,
-    quantity,
-    order_ref,
-    client_ts,
-    received_at,
-    page_url,
-    user_agent,
-    _batch_id,
-    _line_number,
-    _loaded_at
+    {{ shoplog.web_event_columns() | join(',\n    ') }}
 from deduplicated

@@ -50,20 +50,5 @@ deduplicated as (
 )
 
 select
-    event_id,
-    event_type,
-    anonymous_id,
-    user_email_original,
-    user_email,
-    sku,
-    price,
-    quantity,
-    order_ref,
-    client_ts,
-    received_at,
-    page_url,
-    user_agent,
-    _batch_id,
-    _line_number,
-    _loaded_at
+    {{ shoplog.web_event_columns() | join(',\n    ') }}
 from deduplicated

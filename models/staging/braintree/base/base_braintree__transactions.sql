@@ -17,6 +17,7 @@
     + shoplog.field_checks('transaction_id', 'transaction_id_text', parsed_condition=row_ok)
     + shoplog.field_checks('created_at', 'created_at_text', 'created_at', parsed_condition=row_ok)
     + shoplog.field_checks('amount', 'amount_text', 'amount', parsed_condition=row_ok)
+    + shoplog.field_checks('currency', 'currency_iso_code_text', 'currency', required=false)
     + [
         ('impossible_amount', row_ok ~ ' and amount < 0'),
         ('unknown_type', row_ok ~ " and coalesce(type_text, '') not in ('sale', 'credit')"),
@@ -68,6 +69,7 @@ typed as (
         extracted.*,
         {{ shoplog.to_utc_timestamp('created_at_text') }} as created_at,
         {{ shoplog.cast_or_null('amount_text', 'decimal(18,2)') }} as amount,
+        {{ shoplog.currency_code('currency_iso_code_text') }} as currency,
         {{ shoplog.try_json_array('line_items_json_text') }} as line_items
     from extracted
 ),
@@ -90,7 +92,7 @@ select
     status_text as status,
     created_at,
     amount,
-    upper(currency_iso_code_text) as currency,
+    currency,
     payment_instrument_type_text as payment_instrument_type,
     customer_id_text as customer_id,
     customer_email_text as customer_email_original,

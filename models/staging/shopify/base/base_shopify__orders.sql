@@ -6,7 +6,7 @@
     + shoplog.field_checks('id', 'order_id_text', 'order_id')
     + shoplog.field_checks('created_at', 'created_at_text', 'created_at')
     + shoplog.field_checks('updated_at', 'updated_at_text', 'updated_at')
-    + shoplog.field_checks('currency', 'currency')
+    + shoplog.field_checks('currency', 'currency_text', 'currency')
     + shoplog.field_checks('total_price', 'total_price_text', 'total_price')
     + shoplog.field_checks('current_total_price', 'current_total_price_text',
                            'current_total_price', required=false)
@@ -42,7 +42,7 @@ extracted as (
         {{ shoplog.json_text('payload', 'email') }} as email_original,
         {{ shoplog.json_text('payload', 'created_at') }} as created_at_text,
         {{ shoplog.json_text('payload', 'updated_at') }} as updated_at_text,
-        {{ shoplog.json_text('payload', 'currency') }} as currency,
+        {{ shoplog.json_text('payload', 'currency') }} as currency_text,
         {{ shoplog.json_text('payload', 'financial_status') }} as financial_status,
         {{ shoplog.json_text('payload', 'total_price') }} as total_price_text,
         {{ shoplog.json_text('payload', 'current_total_price') }} as current_total_price_text,
@@ -60,6 +60,7 @@ typed as (
         {{ shoplog.cast_or_null('customer_id_text', 'bigint') }} as customer_id,
         {{ shoplog.to_utc_timestamp('created_at_text') }} as created_at,
         {{ shoplog.to_utc_timestamp('updated_at_text') }} as updated_at,
+        {{ shoplog.currency_code('currency_text') }} as currency,
         {{ shoplog.cast_or_null('total_price_text', 'decimal(18,2)') }} as total_price,
         {{ shoplog.cast_or_null('current_total_price_text', 'decimal(18,2)') }}
             as current_total_price
@@ -85,7 +86,7 @@ select
     {{ shoplog.normalize_email_basic('email_original') }} as email,
     created_at,
     updated_at,
-    upper(currency) as currency,
+    currency,
     financial_status,
     total_price,
     coalesce(current_total_price, total_price) as current_total_price,
