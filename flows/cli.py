@@ -19,6 +19,9 @@ from flows.engine import ENVS, TARGETS, ShoplogError, Target, first_line, resolv
 # Telemetry has no network here, and a user's pipeline should not phone home anyway.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# Without a server, flows start Prefect's ephemeral API, which gives up after 20 s by default:
+# on a busy two-core machine its start-up can take longer, and the whole command then fails.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
