@@ -45,7 +45,7 @@ EDITS = (
         "    cast(case when session_number = 3 then concat(coalesce(landing_page_url, ''), '#v2')"
         " else landing_page_url end as {{ dbt.type_string() }}) as landing_page_url,",
     ),
-    ("\nfrom sessions\n", "\nfrom sessions\nwhere session_number <> 4\n"),
+    ("\n    from sessions\n", "\n    from sessions\n    where session_number <> 4\n"),
 )
 
 
