@@ -24,6 +24,7 @@ from flows.artifacts import publish_run_results
 from flows.dbt_runner import DbtResult, default_target_path, run_dbt
 from flows.dbt_runner.retry import BuildOutcome, ResultSink, build_with_retries
 from flows.dbt_runner.runner import DEFAULT_TIMEOUT_S
+from flows.dbt_runner.views import missing_views
 from flows.engine import (
     ShoplogError,
     Target,
@@ -123,6 +124,8 @@ def dbt_build(
     The lock is held across the retries, so a retry rebuilds on the data the build saw.
     changed: a slim build, only the models modified since the last prod manifest and their
     children, reading every other parent from prod (`--defer --favor-state`).
+    After a partial build, the views it dropped on PostgreSQL (with the tables it replaced)
+    are built again (flows/dbt_runner/views.py).
     A successful full prod build keeps its manifest for later slim builds; a partial one does
     not, since it may leave prod's relations older than the code its manifest describes.
     """
@@ -137,18 +140,31 @@ def dbt_build(
             ensure_raw_tables(target)
         else:
             require_prod_log(target)  # dev reads prod's raw log and never creates it
-        outcome = build_with_retries(
-            target,
-            select,
-            full_refresh,
-            retries=retries,
-            retry_delay_s=retry_delay_s,
-            timeout_s=timeout_s,
-            on_line=on_line,
-            on_result=on_result,
-            unit_tests=unit_tests,
-            extra_args=extra,
+
+        def build_selection(selection: str | None) -> BuildOutcome:
+            return build_with_retries(
+                target,
+                selection,
+                full_refresh,
+                retries=retries,
+                retry_delay_s=retry_delay_s,
+                timeout_s=timeout_s,
+                on_line=on_line,
+                on_result=on_result,
+                unit_tests=unit_tests,
+                extra_args=extra,
+            )
+
+        outcome = build_selection(select)
+        dropped = (
+            missing_views(target, default_target_path(target)) if outcome.ok and select else []
         )
+        if dropped:
+            if on_line is not None:
+                on_line(
+                    f"building again {len(dropped)} views the build dropped: {', '.join(dropped)}"
+                )
+            outcome = BuildOutcome(outcome.attempts + build_selection(" ".join(dropped)).attempts)
         if outcome.ok and target.env == "prod" and not select:
             save_prod_state(target, default_target_path(target))
         return outcome
