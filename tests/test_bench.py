@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from flows.bench.floor import floor_statements, run_floor
+from flows.bench.flow import FlowBench
 from flows.bench.measure import measured
 from flows.bench.suite import generate_history, split_last_day
 from flows.dbt_runner import run_dbt
@@ -47,6 +48,18 @@ def test_measured_turns_a_failing_step_into_one_clear_error() -> None:
         measured(fails)
     with pytest.raises(ShoplogError, match=r"ZeroDivisionError.*test_bench\.py"):
         measured(lambda: 1 // 0)
+
+
+def test_flow_orchestration_is_what_remains_beside_dbt_and_the_flows_own_steps() -> None:
+    flow = FlowBench(
+        events=10,
+        wall_seconds=20.0,
+        dbt_seconds=10.0,
+        step_seconds={"load": 3.0, "build": 11.0, "quality": 4.0},
+    )
+    assert flow.overhead_seconds == pytest.approx(10.0)
+    assert flow.in_process_steps == {"load": 3.0, "quality": 4.0}
+    assert flow.orchestration_seconds == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -108,6 +121,7 @@ def test_shoplog_bench_prints_and_saves_every_figure_on_both_engines(
         assert incremental["ratio"] == pytest.approx(incremental["seconds"] / full["seconds"])
         floor = by_step[(engine, "build floor")]
         assert full["ratio"] == pytest.approx(full["seconds"] / floor["seconds"])
+        assert by_step[(engine, "pipeline flow")]["figure"].startswith("orchestration")
 
 
 def test_a_kept_workdir_reuses_its_data_but_never_its_warehouse(tmp_path: Path) -> None:
