@@ -35,22 +35,5 @@ select
     order_id,
     updated_at as valid_from,
     lead(updated_at) over (partition by order_id order by updated_at) as valid_to,
-    order_name,
-    email_original,
-    email,
-    created_at,
-    updated_at,
-    currency,
-    financial_status,
-    total_price,
-    current_total_price,
-    customer_id,
-    customer_email_original,
-    customer_email,
-    customer_phone_original,
-    customer_phone,
-    line_items_json,
-    _batch_id,
-    _line_number,
-    _loaded_at
+    {{ shoplog.shopify_order_state_columns() | join(',\n    ') }}
 from distinct_versions

@@ -9,23 +9,6 @@ versions as (
 
 select
     order_id,
-    order_name,
-    email_original,
-    email,
-    created_at,
-    updated_at,
-    currency,
-    financial_status,
-    total_price,
-    current_total_price,
-    customer_id,
-    customer_email_original,
-    customer_email,
-    customer_phone_original,
-    customer_phone,
-    line_items_json,
-    _batch_id,
-    _line_number,
-    _loaded_at
+    {{ shoplog.shopify_order_state_columns() | join(',\n    ') }}
 from versions
 where valid_to is null
