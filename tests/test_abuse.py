@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from engines import ENGINES
 from warehouse_queries import query, scalar
 
 from flows.engine import Target
@@ -266,7 +267,7 @@ def raw_bytes(target: Target, source: str, batch_id: int) -> list[bytes]:
     return [record.encode() if record is not None else data for record, data in rows]
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def target(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Target:

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from engines import per_engine, scratch_duckdb
 from warehouse_queries import query, scalar
 
 from flows.alerts import quarantine_alerts, read_alerts
@@ -58,8 +59,7 @@ def two_phase_build(target: Target, directory: Path) -> Target:
 
 @pytest.fixture(scope="module")
 def duck_wh(files: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    path = tmp_path_factory.mktemp("core-wh") / "warehouse.duckdb"
-    return two_phase_build(Target("duckdb", duckdb_path=path), files)
+    return two_phase_build(scratch_duckdb(tmp_path_factory, "core-wh"), files)
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +67,7 @@ def pg_wh(files: Path, pg_target_module: Target) -> Target:
     return two_phase_build(pg_target_module, files)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def wh(request: pytest.FixtureRequest) -> Target:
-    return request.getfixturevalue("duck_wh" if request.param == "duckdb" else "pg_wh")
+wh = per_engine("wh", "duck_wh", "pg_wh")
 
 
 def ground_truth(directory: Path, name: str) -> list[dict[str, str]]:

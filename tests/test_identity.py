@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engines import per_engine, scratch_duckdb
 from warehouse_queries import query
 
 from flows.bench.identity import bench_identity
@@ -247,7 +248,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def duck_built(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    target = Target("duckdb", duckdb_path=tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
+    target = scratch_duckdb(tmp_path_factory, "wh")
     load_files(target, incoming_files(demo_dir))
     build(target)
     return target
@@ -261,9 +262,7 @@ def pg_built(demo_dir: Path, pg_target_module: Target) -> Target:
     return pg_target_module
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def built(request: pytest.FixtureRequest) -> Target:
-    return request.getfixturevalue("duck_built" if request.param == "duckdb" else "pg_built")
+built = per_engine("built", "duck_built", "pg_built")
 
 
 @pytest.mark.slow

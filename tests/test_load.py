@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from engines import ENGINES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from warehouse_queries import query
@@ -87,7 +88,7 @@ def duck_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Target:
     return Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def target(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Target:

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engines import load_and_dbt_build, per_engine, scratch_duckdb
 
-from flows.dbt_runner import run_dbt
 from flows.engine import Target, connect
 from flows.generate import generate
-from flows.load import load_files
 
 pytestmark = pytest.mark.slow
 
@@ -49,37 +48,21 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def source_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.is_file())
-
-
-def load_and_build(target: Target, files_dir: Path, target_path: Path) -> Target:
-    """Load the demo files, then `dbt build` the whole project (every dbt test must pass)."""
-    load_files(target, source_files(files_dir))
-    result = run_dbt(["build"], target, target_path=target_path)
-    if not result.ok:
-        pytest.fail(result.failure_summary(), pytrace=False)
-    return target
-
-
 @pytest.fixture(scope="module")
 def duck_built(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    work = tmp_path_factory.mktemp("marts-duck")
-    target = Target("duckdb", duckdb_path=work / "warehouse.duckdb")
-    return load_and_build(target, demo_dir, work / "dbt-target")
+    target = scratch_duckdb(tmp_path_factory, "marts-duck")
+    return load_and_dbt_build(target, demo_dir, tmp_path_factory.mktemp("marts-duck-target"))
 
 
 @pytest.fixture(scope="module")
 def pg_built(
     demo_dir: Path, pg_target_module: Target, tmp_path_factory: pytest.TempPathFactory
 ) -> Target:
-    return load_and_build(pg_target_module, demo_dir, tmp_path_factory.mktemp("marts-pg-target"))
+    target_path = tmp_path_factory.mktemp("marts-pg-target")
+    return load_and_dbt_build(pg_target_module, demo_dir, target_path)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def built(request: pytest.FixtureRequest) -> Target:
-    """The demo data loaded and built, on each engine."""
-    return request.getfixturevalue("duck_built" if request.param == "duckdb" else "pg_built")
+built = per_engine("built", "duck_built", "pg_built")  # the demo data loaded and built
 
 
 def query(target: Target, sql: str) -> list[dict[str, Any]]:

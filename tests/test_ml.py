@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from engines import load_and_dbt_build, per_engine, scratch_duckdb
 from warehouse_queries import query, scalar
 
 from flows.cli import main
 from flows.dbt_runner import run_dbt
 from flows.engine import ShoplogError, Target, connect, pg_settings, project_root
 from flows.generate import generate
-from flows.load import load_files
 from flows.ml.config import FEATURES, load_config
 from flows.ml.dataset import (
     SCHEMA,
@@ -79,31 +79,20 @@ def ml_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def load_and_build(target: Target, files: Path, target_path: Path) -> Target:
-    load_files(target, sorted(p for p in files.iterdir() if p.is_file()))
-    result = run_dbt(["build"], target, target_path=target_path)
-    if not result.ok:
-        pytest.fail(result.failure_summary(), pytrace=False)
-    return target
-
-
 @pytest.fixture(scope="module")
 def duck_ml(ml_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    work = tmp_path_factory.mktemp("ml-duck")
-    target = Target("duckdb", duckdb_path=work / "warehouse.duckdb")
-    return load_and_build(target, ml_files, work / "dbt-target")
+    target = scratch_duckdb(tmp_path_factory, "ml-duck")
+    return load_and_dbt_build(target, ml_files, tmp_path_factory.mktemp("ml-duck-target"))
 
 
 @pytest.fixture(scope="module")
 def pg_ml(
     ml_files: Path, pg_target_module: Target, tmp_path_factory: pytest.TempPathFactory
 ) -> Target:
-    return load_and_build(pg_target_module, ml_files, tmp_path_factory.mktemp("ml-pg-target"))
+    return load_and_dbt_build(pg_target_module, ml_files, tmp_path_factory.mktemp("ml-pg-target"))
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ml(request: pytest.FixtureRequest) -> Target:
-    return request.getfixturevalue("duck_ml" if request.param == "duckdb" else "pg_ml")
+ml = per_engine("ml", "duck_ml", "pg_ml")
 
 
 @pytest.fixture

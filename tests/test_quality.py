@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from engines import ENGINES, scratch_duckdb
 
 from flows.alerts import read_alerts
 from flows.engine import ShoplogError, Target, connect, pg_settings
@@ -67,9 +68,8 @@ def load_and_build(target: Target, files: Path, dbt_target_path: Path) -> Target
 
 @pytest.fixture(scope="module")
 def duck_built(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    root = tmp_path_factory.mktemp("quality-duck")
-    target = Target("duckdb", duckdb_path=root / "warehouse.duckdb")
-    return load_and_build(target, demo_dir, root / "dbt-target")
+    target = scratch_duckdb(tmp_path_factory, "quality-duck")
+    return load_and_build(target, demo_dir, tmp_path_factory.mktemp("quality-duck-target"))
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def scratch_copy(built: Target, tmp_path: Path) -> Iterator[Target]:
         admin.close()
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     """A scratch copy of the clean built warehouse, on each engine."""
     built = request.getfixturevalue("duck_built" if request.param == "duckdb" else "pg_built")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from engines import per_engine, scratch_duckdb
 from warehouse_queries import query
 
 from flows.engine import Target, connect
@@ -38,8 +39,7 @@ def load_and_build(target: Target, files_dir: Path) -> Target:
 
 @pytest.fixture(scope="module")
 def duck_built(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
-    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    return load_and_build(Target("duckdb", duckdb_path=path), demo_dir)
+    return load_and_build(scratch_duckdb(tmp_path_factory, "wh"), demo_dir)
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +47,7 @@ def pg_built(demo_dir: Path, pg_target_module: Target) -> Target:
     return load_and_build(pg_target_module, demo_dir)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def built(request: pytest.FixtureRequest) -> Target:
-    """The demo data loaded and built, on each engine."""
-    return request.getfixturevalue("duck_built" if request.param == "duckdb" else "pg_built")
+built = per_engine("built", "duck_built", "pg_built")  # the demo data loaded and built
 
 
 # Columns that legitimately differ between two warehouses: load times (two loads never share
