@@ -24,7 +24,7 @@ from flows.artifacts import publish_run_results
 from flows.dbt_runner import DbtResult, default_target_path, run_dbt
 from flows.dbt_runner.retry import BuildOutcome, ResultSink, build_with_retries
 from flows.dbt_runner.runner import DEFAULT_TIMEOUT_S
-from flows.dbt_runner.views import missing_views
+from flows.dbt_runner.views import dropped_views, present_views
 from flows.engine import (
     ShoplogError,
     Target,
@@ -155,10 +155,11 @@ def dbt_build(
                 extra_args=extra,
             )
 
+        views_before = present_views(target) if select else None
         outcome = build_selection(select)
-        dropped = (
-            missing_views(target, default_target_path(target)) if outcome.ok and select else []
-        )
+        dropped: list[str] = []
+        if outcome.ok:
+            dropped = dropped_views(target, views_before, default_target_path(target))
         if dropped:
             if on_line is not None:
                 on_line(
