@@ -85,6 +85,21 @@ def test_the_second_phase_really_holds_cross_batch_duplicates_and_late_events(
     assert any(r["file"] in rest_names and r["defect_class"] == "late" for r in defects)
 
 
+@pytest.mark.postgres
+def test_postgres_plans_every_model_from_fresh_statistics(pg_wh: Target) -> None:
+    """Every table a model writes is analyzed as it is written (autovacuum would come too
+    late for the next model's planner); only the loader's raw tables and the seeds are not."""
+    seeds = {p.stem for p in (Path(__file__).parents[1] / "seeds").glob("*.csv")}
+    never = query(
+        pg_wh,
+        "select schemaname || '.' || relname from pg_stat_user_tables "
+        "where last_analyze is null and schemaname != 'raw'",
+    )
+    assert {name for (name,) in never if name.split(".")[1] not in seeds} == set()
+    analyzed = "select count(*) from pg_stat_user_tables where last_analyze is not null"
+    assert scalar(pg_wh, analyzed) > 20
+
+
 def test_incremental_run_scans_only_batches_it_has_not_seen(wh: Target) -> None:
     # Remove the parsed rows of the oldest batch behind dbt's back: an incremental run must
     # not bring them back (it never re-reads old batches); a full refresh must.

@@ -5,7 +5,8 @@ metadata queries, temporary relations and renames, artifacts). The floor is what
 it: the same compiled statements, in the order dbt finished them, through one plain connection
 - a model becomes one `create table ... as` (or view), a data test one `count(*)` over its query.
 Seeds, hooks and unit tests are dbt's own constructs and are not replayed (seeds are tiny; the
-hooks' functions already exist), so the floor is a lower bound of what any runner could do.
+hooks' functions already exist), except PostgreSQL's `analyze` of every new table, without which
+later statements are planned from guesses. The floor is a lower bound of what any runner could do.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def run_floor(target: Target, target_path: Path, memory_limit: str | None = None
                 cur.execute(f"drop table if exists {relation} cascade")
                 statement = statement.replace("create or replace table", "create table", 1)
             cur.execute(statement)
+            if target.pg_dsn is not None and statement.startswith("create table"):
+                # as the project's post-hook does (macros/postgres/analyze_table.sql)
+                cur.execute(f"analyze {statement.split()[2]}")
             if statement.startswith("select"):
                 cur.fetchall()
         conn.commit()
