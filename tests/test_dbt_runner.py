@@ -38,6 +38,20 @@ def test_run_results_become_typed_node_results(tmp_path: Path) -> None:
     assert not result.failures
 
 
+@pytest.mark.parametrize("level", [None, "debug"])
+def test_dbts_file_log_keeps_info_unless_debug_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: str | None
+) -> None:
+    if level is not None:
+        monkeypatch.setenv("DBT_LOG_LEVEL_FILE", level)
+    target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
+    result = run_dbt(["seed"], target, target_path=tmp_path / "target")
+    assert result.ok, result.output_tail
+    log = (tmp_path / "target" / "logs" / "dbt.log").read_text()
+    assert "[info ]" in log and "OK loaded seed file" in log
+    assert ("[debug]" in log) == (level == "debug")
+
+
 def test_a_timeout_kills_dbt_and_says_so(tmp_path: Path) -> None:
     target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
     result = run_dbt(["seed"], target, target_path=tmp_path / "target", timeout_s=0.5)
