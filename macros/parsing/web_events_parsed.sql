@@ -33,7 +33,7 @@ event_contract as (
     select * from {{ ref('event_contract') }}
 ),
 
-parsed as (
+parsed as {{ shoplog.materialized_cte() }}(
     select
         _batch_id,
         _line_number,
@@ -62,7 +62,7 @@ extracted as (
     from parsed
 ),
 
-typed as (
+typed as {{ shoplog.materialized_cte() }}(
     select
         extracted.*,
         {{ shoplog.cast_or_null('price_text', 'decimal(18,2)') }} as price,

@@ -37,7 +37,7 @@ batches as (
     select * from {{ source('load_log', '_load_batches') }}
 ),
 
-split as (
+split as {{ shoplog.materialized_cte() }}(
     select
         source._batch_id,
         source._line_number,
@@ -64,7 +64,7 @@ extracted as (
 ),
 -- noqa: enable=LT02
 
-typed as (
+typed as {{ shoplog.materialized_cte() }}(
     select
         extracted.*,
         {{ shoplog.to_utc_timestamp('created_at_text') }} as created_at,

@@ -23,7 +23,7 @@ source as (
     where {{ shoplog.unseen_batches() }}
 ),
 
-parsed as (
+parsed as {{ shoplog.materialized_cte() }}(
     select
         _batch_id,
         _line_number,
@@ -53,7 +53,7 @@ extracted as (
     from parsed
 ),
 
-typed as (
+typed as {{ shoplog.materialized_cte() }}(
     select
         extracted.*,
         {{ shoplog.cast_or_null('order_id_text', 'bigint') }} as order_id,
