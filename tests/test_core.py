@@ -22,7 +22,7 @@ from flows.alerts import quarantine_alerts, read_alerts
 from flows.dbt_runner import run_dbt
 from flows.dbt_runner.retry import scoped_tests_env
 from flows.dbt_runner.watermark import built_watermark
-from flows.engine import Target, connect
+from flows.engine import Target, connect, project_root
 from flows.generate import generate
 from flows.load import load_files
 from flows.pipeline import build, incoming_files, replay
@@ -89,7 +89,7 @@ def test_the_second_phase_really_holds_cross_batch_duplicates_and_late_events(
 def test_postgres_plans_every_model_from_fresh_statistics(pg_wh: Target) -> None:
     """Every table a model writes is analyzed as it is written (autovacuum would come too
     late for the next model's planner); only the loader's raw tables and the seeds are not."""
-    seeds = {p.stem for p in (Path(__file__).parents[1] / "seeds").glob("*.csv")}
+    seeds = {p.stem for p in (project_root() / "seeds").glob("*.csv")}
     never = query(
         pg_wh,
         "select schemaname || '.' || relname from pg_stat_user_tables "

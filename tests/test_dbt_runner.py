@@ -42,7 +42,9 @@ def test_run_results_become_typed_node_results(tmp_path: Path) -> None:
 def test_dbts_file_log_keeps_info_unless_debug_is_asked_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: str | None
 ) -> None:
-    if level is not None:
+    if level is None:
+        monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)  # the caller's own setting
+    else:
         monkeypatch.setenv("DBT_LOG_LEVEL_FILE", level)
     target = Target("duckdb", duckdb_path=tmp_path / "w.duckdb")
     result = run_dbt(["seed"], target, target_path=tmp_path / "target")
