@@ -3,13 +3,17 @@
     Iceberg (not bundled with Spark): a model whose rows are replaced whole batches at a time
     (partition_by given) overwrites exactly the batches it re-reads (insert_overwrite of
     those partitions, the same rows delete+insert would replace); any other is rebuilt in
-    full on Spark, which gives the same rows. -#}
-{% macro log_incremental_config(unique_key, partition_by=none, on_schema_change='fail') -%}
+    full on Spark, which gives the same rows.
+    batch_column: the column an incremental run reads its high-water mark from (macro
+    unseen_batches); PostgreSQL indexes it and the unique key (see postgres__ below). -#}
+{% macro log_incremental_config(
+    unique_key, partition_by=none, on_schema_change='fail', batch_column='_batch_id'
+) -%}
     {{ return(adapter.dispatch('log_incremental_config', 'shoplog')(
-        unique_key, partition_by, on_schema_change)) }}
+        unique_key, partition_by, on_schema_change, batch_column)) }}
 {%- endmacro %}
 
-{% macro default__log_incremental_config(unique_key, partition_by, on_schema_change) -%}
+{% macro default__log_incremental_config(unique_key, partition_by, on_schema_change, batch_column) -%}
     {{ return({
         'materialized': 'incremental',
         'unique_key': unique_key,
@@ -18,7 +22,25 @@
     }) }}
 {%- endmacro %}
 
-{% macro spark__log_incremental_config(unique_key, partition_by, on_schema_change) -%}
+{#- PostgreSQL: without indexes every incremental run read the whole table three times - for
+    its high-water mark (max of batch_column), to find the built rows of keys seen again, and
+    for delete+insert's delete - and the new-batch tests read it again. A b-tree on the unique
+    key and one on the batch column (max() reads its last entry) make each a lookup. dbt
+    creates them when it creates the table; later runs keep them up to date. DuckDB needs
+    none: its zone maps skip old batches, and an index would only slow its bulk writes. -#}
+{% macro postgres__log_incremental_config(unique_key, partition_by, on_schema_change, batch_column) -%}
+    {%- set key = [unique_key] if unique_key is string else unique_key -%}
+    {%- set indexes = [{'columns': key}] -%}
+    {%- if key[0] != batch_column -%}
+        {%- do indexes.append({'columns': [batch_column]}) -%}
+    {%- endif -%}
+    {%- set settings = shoplog.default__log_incremental_config(
+        unique_key, partition_by, on_schema_change, batch_column) -%}
+    {%- do settings.update({"indexes": indexes}) -%}
+    {{ return(settings) }}
+{%- endmacro %}
+
+{% macro spark__log_incremental_config(unique_key, partition_by, on_schema_change, batch_column) -%}
     {%- if partition_by is none -%}
         {{ return({'materialized': 'table'}) }}
     {%- endif -%}

@@ -100,6 +100,41 @@ def test_postgres_plans_every_model_from_fresh_statistics(pg_wh: Target) -> None
     assert scalar(pg_wh, analyzed) > 20
 
 
+@pytest.mark.postgres
+def test_postgres_indexes_what_incremental_runs_look_up(pg_wh: Target) -> None:
+    """Every incremental model's table has a b-tree on its unique key and on its batch
+    column, and each raw table one on (_batch_id, _line_number): an incremental run's
+    high-water mark, its lookups of built keys and its delete read the index, not the table."""
+    from flows.dbt_runner.runner import default_target_path
+
+    manifest = json.loads((default_target_path(pg_wh) / "manifest.json").read_text())
+    indexed: dict[str, set[tuple[str, ...]]] = {}
+    for schema, table, definition in query(
+        pg_wh, "select schemaname, tablename, indexdef from pg_indexes where schemaname != 'public'"
+    ):
+        columns = tuple(c.strip() for c in definition.rsplit("(", 1)[1].rstrip(")").split(","))
+        indexed.setdefault(f"{schema}.{table}", set()).add(columns)
+    incremental = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+    ]
+    assert len(incremental) >= 8
+    for node in incremental:
+        key = node["config"]["unique_key"]
+        key = (key,) if isinstance(key, str) else tuple(key)
+        relation = f"{node['schema']}.{node['alias']}"
+        assert key in indexed.get(relation, set()), (relation, indexed.get(relation))
+        batch_column = "last_batch_id" if "last_batch_id" in node["columns"] else "_batch_id"
+        assert any(columns[0] == batch_column for columns in indexed[relation]), relation
+    for source in ("web_events", "shopify_orders", "braintree_transactions"):
+        assert ("_batch_id", "_line_number") in indexed[f"raw.{source}"]
+    plan = "\n".join(
+        row[0] for row in query(pg_wh, "explain select max(_batch_id) from staging.stg_web__events")
+    )
+    assert "Index Only Scan Backward" in plan, plan
+
+
 def test_incremental_run_scans_only_batches_it_has_not_seen(wh: Target) -> None:
     # Remove the parsed rows of the oldest batch behind dbt's back: an incremental run must
     # not bring them back (it never re-reads old batches); a full refresh must.
@@ -209,6 +244,60 @@ def test_scoped_uniqueness_test_checks_new_rows_against_every_row(
         assert not unique_test_passes(scoped=False)
     finally:
         execute(wh, "delete from staging.stg_web__events where _line_number = -1")
+
+
+def test_build_tests_read_only_the_new_rows_of_log_models(wh: Target, tmp_path: Path) -> None:
+    """A row-wise test (not_null here) of a model whose rows never change once written reads,
+    in an incremental build, only rows newer than the watermark; without one it reads all."""
+    oldest, newest = query(
+        wh, "select min(_batch_id), max(_batch_id) from staging.stg_web__events"
+    )[0]
+    old_id = scalar(
+        wh, f"select min(event_id) from staging.stg_web__events where _batch_id = {oldest}"
+    )
+    new_id = scalar(
+        wh, f"select min(event_id) from staging.stg_web__events where _batch_id = {newest}"
+    )
+    received = "select received_at from staging.stg_web__events where event_id = '{}'"
+    saved = {event: scalar(wh, received.format(event)) for event in (old_id, new_id)}
+
+    def not_null_passes(watermark: int | None) -> bool:
+        result = run_dbt(
+            ["test", "--select", "stg_web__events,test_name:not_null"],
+            wh,
+            target_path=tmp_path / "target",
+            env=scoped_tests_env(watermark),
+        )
+        statuses = {n.status for n in result.nodes if n.resource_type == "test"}
+        assert statuses <= {"pass", "fail"} and len(statuses) >= 1, result.output_tail
+        return result.ok
+
+    def blank(event_id: str) -> None:
+        execute(
+            wh,
+            f"update staging.stg_web__events set received_at = null where event_id = '{event_id}'",
+        )
+
+    try:
+        assert not_null_passes(None)
+        blank(old_id)  # an old row broken behind dbt's back: only a full check reads it
+        assert not_null_passes(oldest)
+        assert not not_null_passes(oldest - 1)
+        assert not not_null_passes(None)
+        blank(new_id)  # a broken row of the newest batch: the build's scoped test catches it
+        assert not not_null_passes(newest - 1)
+    finally:
+        for event_id, value in saved.items():
+            conn = connect(wh)
+            try:
+                conn.cursor().execute(
+                    "update staging.stg_web__events set received_at = "
+                    f"cast('{value}' as timestamp) where event_id = '{event_id}'"
+                )
+                conn.commit()
+            finally:
+                conn.close()
+    assert not_null_passes(None)
 
 
 def execute(target: Target, sql: str) -> None:

@@ -1,8 +1,9 @@
 """The newest load batch every incremental model over the log already holds.
 
-An incremental build adds only rows of newer batches, so the uniqueness tests of the big
-incremental models (macro test_unique_combination with batch_column) need to look at those
-rows only: the build passes this watermark to dbt in $SHOPLOG_TESTS_NEW_BATCHES_AFTER (or a
+An incremental build adds only rows of newer batches, so the tests of the big incremental
+models (macro test_unique_combination with batch_column, and the row-wise tests of models with
+meta.new_rows_batch_column, macros/tests/get_where_subquery.sql) need to look at those rows
+only: the build passes this watermark to dbt in $SHOPLOG_TESTS_NEW_BATCHES_AFTER (or a
 `dbt build` by hand as var('tests_new_batches_after')). Rows re-read
 under the lookback come out identical, so they need no new check either.
 """
@@ -19,6 +20,8 @@ INCREMENTAL_MODELS = (
     ("staging.stg_web__events", "_batch_id"),
     ("quarantine.web_events", "_batch_id"),
     ("intermediate.int_identifiers_observed", "_batch_id"),
+    ("intermediate.int_identifier_pairs", "last_batch_id"),
+    ("intermediate.int_order_first_purchase_events", "last_batch_id"),
     ("marts.fct_sessions", "last_batch_id"),
 )
 

@@ -59,6 +59,13 @@ def statements(engine: str) -> list[str]:
                 _loaded_at timestamp not null
             ){using}"""
         )
+        if engine == "postgres":
+            # the log's own key: incremental models and the live view's fresh tail read the
+            # batches above a high-water mark, which without it is a scan of the whole log
+            ddl.append(
+                f"create index if not exists {source}_batch_line "
+                f"on {raw_table(source)} (_batch_id, _line_number)"
+            )
     # the unique sha is what makes a load exactly-once, even if two loaders race
     ddl.append(
         f"""create table if not exists {BATCHES_TABLE} (

@@ -8,7 +8,7 @@
 {#- append_new_columns: a table built before last_batch_id existed is rewritten whole -#}
 {{ config(**shoplog.log_incremental_config(unique_key=[
     'identifier_type_a', 'identifier_value_a', 'identifier_type_b', 'identifier_value_b'],
-    on_schema_change='append_new_columns')) }}
+    on_schema_change='append_new_columns', batch_column='last_batch_id')) }}
 {%- set pair_key = [
     'identifier_type_a', 'identifier_value_a', 'identifier_type_b', 'identifier_value_b'] %}
 with

@@ -40,6 +40,7 @@ distinct_identifiers as (
         identifier_type,
         identifier_value,
         min(observed_at) as first_observed_at,
+        max(observed_at) as last_observed_at,
         count(*) as occurrences
     from observed
     group by identifier_type, identifier_value
@@ -96,6 +97,7 @@ judged as (
         distinct_identifiers.identifier_type,
         distinct_identifiers.identifier_value,
         distinct_identifiers.first_observed_at,
+        distinct_identifiers.last_observed_at,
         distinct_identifiers.occurrences,
         coalesce(degrees.max_neighbours_of_a_type, 0) as max_neighbours_of_a_type,
         blocked_values.reason as blocklist_reason,
@@ -126,6 +128,7 @@ select
     identifier_value,
     identifier_type || ':' || identifier_value as node_key,
     first_observed_at,
+    last_observed_at,
     occurrences,
     max_neighbours_of_a_type,
     junk_reason is not null as is_junk,

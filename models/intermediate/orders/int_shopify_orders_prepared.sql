@@ -2,33 +2,15 @@
 -- they are unioned: one row per order, its current state. Voided orders count nothing;
 -- refunds are what the current total lost against the original total. The browser that
 -- bought is the anonymous_id of the web purchase event naming the order (order_ref = order
--- name), the earliest one when several do.
+-- name), the earliest one when several do (int_order_first_purchase_events).
 with
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
 ),
 
-web_events as (
-    select * from {{ ref('stg_web__events') }}
-),
-
-purchase_events as (
-    select
-        order_ref,
-        anonymous_id,
-        client_ts,
-        event_id
-    from web_events
-    where event_type = 'purchase' and order_ref is not null
-),
-
 first_purchase_events as (
-    {{ shoplog.dedupe(
-        relation='purchase_events',
-        partition_by='order_ref',
-        order_by='client_ts, ' ~ shoplog.binary_collation('event_id')
-    ) }}
+    select * from {{ ref('int_order_first_purchase_events') }}
 ),
 
 priced as (

@@ -8,8 +8,8 @@ customer_identifiers as (
     select * from {{ ref('int_customer_identifiers') }}
 ),
 
-identifier_occurrences as (
-    select * from {{ ref('int_identifiers_observed') }}
+identity_nodes as (
+    select * from {{ ref('int_identity_nodes') }}
 ),
 
 orders as (
@@ -121,16 +121,17 @@ browser_sessions as (
 identifier_sightings as (
     -- when the customer's identifiers appear on any clean record: the fallback for first and
     -- last seen when a customer has neither an order nor a web session (e.g. only a refund
-    -- whose sale was quarantined)
+    -- whose sale was quarantined); read from the graph's nodes, which already hold each
+    -- identifier's first and last occurrence
     select
         customer_identifiers.customer_key,
-        min(identifier_occurrences.observed_at) as first_sighting_at,
-        max(identifier_occurrences.observed_at) as last_sighting_at
-    from identifier_occurrences
+        min(identity_nodes.first_observed_at) as first_sighting_at,
+        max(identity_nodes.last_observed_at) as last_sighting_at
+    from identity_nodes
     inner join customer_identifiers
         on
-            identifier_occurrences.identifier_type = customer_identifiers.identifier_type
-            and identifier_occurrences.identifier_value = customer_identifiers.identifier_value
+            identity_nodes.identifier_type = customer_identifiers.identifier_type
+            and identity_nodes.identifier_value = customer_identifiers.identifier_value
     group by customer_identifiers.customer_key
 ),
 

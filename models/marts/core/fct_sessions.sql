@@ -11,7 +11,8 @@
 {#- the contract guards column names and types; 'fail' would read the PostgreSQL table's
     declared varchar columns as a schema change against the query's text ones -#}
 {{ config(**shoplog.log_incremental_config(
-    unique_key='anonymous_id', on_schema_change='append_new_columns')) }}
+    unique_key='anonymous_id', on_schema_change='append_new_columns',
+    batch_column='last_batch_id')) }}
 {%- set inactivity_minutes = 30 %}
 {%- set session_columns = [
     'session_key', 'anonymous_id', 'session_number', 'session_date', 'session_started_at',
