@@ -5,20 +5,24 @@
 
 with
 
-transactions as (
+-- two imports of the model, not one CTE read twice: PostgreSQL materializes a CTE that is read
+-- twice and plans its scans blind (6 rows estimated for 80,000), which made this join a
+-- nested loop of 117 s at 10 M events
+credits as (
     select * from {{ ref('stg_braintree__transactions') }}
+    where transaction_type = 'credit' and status in {{ successful }}
+),
+
+sales as (
+    select * from {{ ref('stg_braintree__transactions') }}
+    where transaction_type = 'sale' and status in {{ successful }}
 )
 
 select
     credits.transaction_id,
     credits.currency as credit_currency,
     sales.currency as sale_currency
-from transactions as credits
-inner join transactions as sales
+from credits
+inner join sales
     on credits.order_id = sales.order_id
-where
-    credits.transaction_type = 'credit'
-    and credits.status in {{ successful }}
-    and sales.transaction_type = 'sale'
-    and sales.status in {{ successful }}
-    and credits.currency != sales.currency
+where credits.currency != sales.currency
