@@ -10,3 +10,15 @@
 {% macro default__materialized_cte() -%}{%- endmacro %}
 
 {% macro postgres__materialized_cte() -%}materialized {% endmacro %}
+
+{#- The opposite, for a CTE that is read twice but is cheap to read again and large: PostgreSQL
+    materializes every CTE read more than once, computing all of it first, so a filter of a
+    reader (an incremental run's new batches) no longer reaches the table's index, and a join
+    over it is planned blind. `not materialized ` inlines it into each reader. -#}
+{% macro inlined_cte() -%}
+    {{ return(adapter.dispatch('inlined_cte', 'shoplog')()) }}
+{%- endmacro %}
+
+{% macro default__inlined_cte() -%}{%- endmacro %}
+
+{% macro postgres__inlined_cte() -%}not materialized {% endmacro %}

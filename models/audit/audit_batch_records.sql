@@ -11,7 +11,8 @@
 ] %}
 with
 {% for source_name, base_model, key in sources %}
-{{ source_name }}_clean as (
+{#- read twice by batch_first_seen_keys: inlined, so each reader's filter reaches the table -#}
+{{ source_name }}_clean as {{ shoplog.inlined_cte() }}(
     select * from {{ ref(base_model) }}
     where reject_reasons is null
 ),
