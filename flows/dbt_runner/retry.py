@@ -113,9 +113,10 @@ def build_with_retries(
 
 def scoped_tests_env(new_after: int | None) -> dict[str, str]:
     """The environment that scopes the tests of the big incremental models to the batches
-    this build adds (new_after: the built watermark; macros/tests/get_where_subquery.sql). An environment variable, not a
-    dbt var: dbt re-parses the whole project when its vars change, and this one changes on
-    every build (macro test_unique_combination reads it only when the test runs)."""
+    this build adds (new_after: the built watermark). An environment variable, not a dbt var:
+    dbt re-parses the whole project when its vars change, and this one changes on every build
+    (macros test_unique_combination and default__get_where_subquery read it only when a test
+    runs)."""
     return {} if new_after is None else {NEW_BATCHES_AFTER_ENV: str(new_after)}
 
 
