@@ -1,6 +1,7 @@
 {#- Overrides dbt's default__get_where_subquery: what a generic data test reads of its model.
     A model over the append-only log can name its batch column in meta.new_rows_batch_column
-    when a row it wrote before never changes afterwards. Then in an incremental build - the
+    when every row a build adds or changes carries a batch of that build. Then in an
+    incremental build - the
     CLI and the flows set $SHOPLOG_TESTS_NEW_BATCHES_AFTER to the newest batch the models
     already held; by hand, var('tests_new_batches_after') - its row-wise tests (not_null,
     accepted_values, relationships, expression_is_true: each row passes or fails alone) read
@@ -10,7 +11,7 @@
     (unique_combination) scope themselves; a test's own `where` config still applies. -#}
 {% macro default__get_where_subquery(relation) -%}
     {#- one macro, not two: the test context that dispatches here resolves no other macro of
-        this project -#}
+        this project, so the watermark lookup below repeats test_unique_combination's -#}
     {%- set row_wise = ['not_null', 'accepted_values', 'relationships', 'expression_is_true'] -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
