@@ -71,13 +71,11 @@ resolved as (
             and order_identifiers.identifier_value = customer_identifiers.identifier_value
 ),
 
-first_resolved as (
-    {{ shoplog.dedupe(relation='resolved', partition_by='order_key', order_by='preference') }}
-),
-
-customers_per_order as (
+resolved_per_order as (
     select
         order_key,
+        {{ shoplog.min_by('customer_key', 'preference') }} as customer_key,
+        {{ shoplog.min_by('identifier_type', 'preference') }} as resolved_by,
         count(distinct customer_key) as resolved_customers
     from resolved
     group by order_key
@@ -85,11 +83,9 @@ customers_per_order as (
 
 select
     orders.order_key,
-    first_resolved.customer_key,
-    cast(first_resolved.identifier_type as varchar(40)) as resolved_by,
-    cast(coalesce(customers_per_order.resolved_customers, 0) as bigint) as resolved_customers
+    resolved_per_order.customer_key,
+    cast(resolved_per_order.resolved_by as varchar(40)) as resolved_by,
+    cast(coalesce(resolved_per_order.resolved_customers, 0) as bigint) as resolved_customers
 from orders
-left join first_resolved
-    on orders.order_key = first_resolved.order_key
-left join customers_per_order
-    on orders.order_key = customers_per_order.order_key
+left join resolved_per_order
+    on orders.order_key = resolved_per_order.order_key

@@ -1,8 +1,8 @@
-{{ config(materialized='view') }}
 -- Every order of every sales channel in one shape: the per-channel prepared models unioned by
 -- column name (a column one channel lacks is null for its rows), with a surrogate order_key
 -- and the net in US dollars. One row per Shopify order and per Braintree sale transaction.
--- A view: a union and a lookup, cheaper to compute per reader than to store again.
+-- A table, not a view: seven models and twenty tests read it, and each read of a view would
+-- compute the union again.
 with
 
 unioned as (
