@@ -169,15 +169,13 @@ def test_a_table_built_before_its_batch_column_existed_is_rewritten_whole(wh: Ta
 
 
 def test_a_partial_build_builds_again_the_views_it_dropped(wh: Target) -> None:
-    """Replacing a table on PostgreSQL drops the views over it (int_order_lines_unioned over
-    int_shopify_order_lines_prepared): a partial build builds them again, so the models that
-    read them still build."""
-    count_sql = "select count(*) from intermediate.int_order_lines_unioned"
-    lines = scalar(wh, count_sql)
-    build(wh, select="int_shopify_order_lines_prepared")
-    assert scalar(wh, count_sql) == lines
-    build(wh, select="fct_order_lines")
-    assert scalar(wh, "select count(*) from marts.fct_order_lines") == lines
+    """Replacing a table on PostgreSQL drops the views over it (stg_web__events_tail and
+    fct_events_live over stg_web__events, replaced by a full refresh): a partial build builds
+    them again, so they still answer."""
+    count_sql = "select count(*) from marts.fct_events_live"
+    events = scalar(wh, count_sql)
+    build(wh, select="stg_web__events", full_refresh=True)
+    assert scalar(wh, count_sql) == events
 
 
 def test_incremental_equals_full_refresh_and_replay_verifies_it(wh: Target) -> None:
