@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -521,6 +521,52 @@ def test_an_unreachable_webhook_never_fails_the_alert(
     before = len(read_alerts(wh))
     notify(wh, Alert(kind="test", message="webhook down"))
     assert len(read_alerts(wh)) == before + 1
+
+
+def test_an_incremental_run_replaces_the_lines_of_an_order_whose_new_version_has_fewer(
+    wh: Target, tmp_path: Path
+) -> None:
+    """stg_shopify__order_lines rebuilds only the orders with a new current version, and an
+    order whose new version has one line left, or none, keeps exactly that: the same lines
+    a full refresh gives. (Last in the module: the new versions change two orders' state.)"""
+    two_lines = query(
+        wh,
+        "select order_id from staging.stg_shopify__order_lines"
+        " group by order_id having count(*) >= 2 order by order_id limit 2",
+    )
+    assert len(two_lines) == 2, "the data set has no two orders of two lines or more"
+    (fewer,), (emptied,) = two_lines
+    records = {}
+    for order_id in (fewer, emptied):
+        ((record,),) = query(
+            wh,
+            "select raw.record from staging.stg_shopify__orders as orders"
+            " inner join raw.shopify_orders as raw"
+            " on orders._batch_id = raw._batch_id and orders._line_number = raw._line_number"
+            f" where orders.order_id = {order_id}",
+        )
+        records[order_id] = json.loads(record)
+    lines = []
+    for order_id, items in ((fewer, records[fewer]["line_items"][:1]), (emptied, [])):
+        version = dict(records[order_id], line_items=items)
+        updated = datetime.fromisoformat(version["updated_at"]) + timedelta(seconds=1)
+        version["updated_at"] = updated.isoformat()
+        lines.append(json.dumps(version))
+    extra = tmp_path / "shopify_orders_2099-01-01.jsonl"
+    extra.write_text("\n".join(lines) + "\n")
+    load_files(wh, [extra])
+    build(wh, select="+stg_shopify__order_lines")
+
+    def lines_of(order_id: int) -> int:
+        return scalar(
+            wh, f"select count(*) from staging.stg_shopify__order_lines where order_id = {order_id}"
+        )
+
+    assert (lines_of(fewer), lines_of(emptied)) == (1, 0)
+    every_line = "select * from staging.stg_shopify__order_lines order by order_id, line_position"
+    incremental = query(wh, every_line)
+    build(wh, select="stg_shopify__order_lines", full_refresh=True)
+    assert query(wh, every_line) == incremental
 
 
 class _Hanging(BaseHTTPRequestHandler):
