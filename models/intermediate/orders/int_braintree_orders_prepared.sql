@@ -7,11 +7,14 @@
 
 with
 
-transactions as (
+-- transactions and sales are each read twice: inlined on PostgreSQL, which otherwise
+-- materializes them and plans the join of sales and credits blind (a nested loop of every
+-- sale with every credit: 2.7 s at 1 M events, growing with the square of the log)
+transactions as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('stg_braintree__transactions') }}
 ),
 
-sales as (
+sales as {{ shoplog.inlined_cte() }}(
     select
         *,
         status in {{ successful }} as counts_as_revenue
