@@ -7,6 +7,7 @@ there, positive, and computed against its own baseline of the same run.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -60,6 +61,17 @@ def test_flow_orchestration_is_what_remains_beside_dbt_and_the_flows_own_steps()
     assert flow.overhead_seconds == pytest.approx(10.0)
     assert flow.in_process_steps == {"load": 3.0, "quality": 4.0}
     assert flow.orchestration_seconds == pytest.approx(3.0)
+
+
+def test_the_benchmark_history_ends_before_it_is_loaded(tmp_path: Path) -> None:
+    """Events dated after their load (beyond shoplog_max_future_days) are quarantined as
+    future-dated: a history reaching past today made the benchmark's increment almost all
+    quarantine, with nothing new for the models after staging."""
+    files = tmp_path / "files"
+    generate_history(files, 500, progress=lambda _: None)
+    _, last_day = split_last_day(files)
+    days = {datetime.date.fromisoformat(p.name.rsplit("_", 1)[1][:10]) for p in last_day}
+    assert len(days) == 1 and days.pop() < datetime.date.today()
 
 
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

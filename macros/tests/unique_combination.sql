@@ -27,7 +27,13 @@ new_scope as (
 checked as (
     select {{ key }}
     from {{ model }} as model_rows
-    where exists (
+    where
+        {%- if batch_column in scope %}
+        -- rows sharing the batch column with a new row are new rows too: reading only the
+        -- new batches lets PostgreSQL use the batch column's index instead of the whole table
+        model_rows.{{ batch_column }} > {{ new_after }} and
+        {%- endif %}
+        exists (
         select 1 from new_scope
         where {% for column in scope -%}
             new_scope.{{ column }} = model_rows.{{ column }}{{ " and " if not loop.last }}
