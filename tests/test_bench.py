@@ -19,7 +19,7 @@ import pytest
 from flows.bench.floor import floor_statements, run_floor
 from flows.bench.flow import FlowBench
 from flows.bench.measure import measured
-from flows.bench.suite import generate_history, split_last_day
+from flows.bench.suite import START, generate_history, split_last_day
 from flows.dbt_runner import run_dbt
 from flows.engine import ShoplogError, Target
 from flows.load import load_files
@@ -146,7 +146,9 @@ def test_a_kept_workdir_reuses_its_data_but_never_its_warehouse(tmp_path: Path) 
     for run in runs:
         assert run.returncode == 0, run.stderr[-3000:]
     assert "generating" in runs[0].stderr and "generating" not in runs[1].stderr
-    assert [p.name for p in workdir.iterdir() if p.name.startswith("files")] == ["files_2000"]
+    assert [p.name for p in workdir.iterdir() if p.name.startswith("files")] == [
+        f"files_2000_from_{START.isoformat()}"
+    ]
     documents = [json.loads(p.read_text()) for p in sorted((tmp_path / "results").iterdir())]
     loads = [[r for r in d["rows"] if r["step"] == "load"][0] for d in documents]
     # lines loaded both times: the second run did not find them already loaded

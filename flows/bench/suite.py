@@ -235,11 +235,12 @@ def run_suite(
     rows: list[Row] = []
     slowest: dict[str, dict[str, float]] = {}
     for engine, events in sizes.items():
-        files_dir = workdir / f"files_{events}"
+        # named by its first day too: a data set kept from before START changed is not reused
+        files_dir = workdir / f"files_{events}_from_{START.isoformat()}"
         if not files_dir.exists():
             # generated aside and renamed when complete: an interrupted run leaves no half
             # data set for the next run to reuse
-            partial = workdir / f"files_{events}.partial"
+            partial = files_dir.with_name(files_dir.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             generate_history(partial, events, progress)
             partial.rename(files_dir)
