@@ -5,12 +5,21 @@
     those partitions, the same rows delete+insert would replace); any other is rebuilt in
     full on Spark, which gives the same rows.
     batch_column: the column an incremental run reads its high-water mark from (macro
-    unseen_batches); PostgreSQL indexes it and the unique key (see postgres__ below). -#}
+    unseen_batches); PostgreSQL indexes it and the unique key (see postgres__ below).
+    replace_from_column: replace each key's rows only from the new rows' smallest value of this
+    column on (strategy replace_from, macros/replace_from_strategy.sql), not all of them. -#}
 {% macro log_incremental_config(
-    unique_key, partition_by=none, on_schema_change='fail', batch_column='_batch_id'
+    unique_key, partition_by=none, on_schema_change='fail', batch_column='_batch_id',
+    replace_from_column=none
 ) -%}
-    {{ return(adapter.dispatch('log_incremental_config', 'shoplog')(
-        unique_key, partition_by, on_schema_change, batch_column)) }}
+    {%- set settings = adapter.dispatch('log_incremental_config', 'shoplog')(
+        unique_key, partition_by, on_schema_change, batch_column) -%}
+    {%- if replace_from_column and settings.get('incremental_strategy') == 'delete+insert' -%}
+        {%- do settings.update({
+            'incremental_strategy': 'replace_from', 'replace_from_column': replace_from_column,
+        }) -%}
+    {%- endif -%}
+    {{ return(settings) }}
 {%- endmacro %}
 
 {% macro default__log_incremental_config(unique_key, partition_by, on_schema_change, batch_column) -%}

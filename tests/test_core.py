@@ -8,6 +8,7 @@ import csv
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -572,6 +573,49 @@ def test_an_unreachable_webhook_never_fails_the_alert(
     before = len(read_alerts(wh))
     notify(wh, Alert(kind="test", message="webhook down"))
     assert len(read_alerts(wh)) == before + 1
+
+
+def test_an_incremental_run_resessionizes_from_the_first_session_a_new_event_changes(
+    wh: Target, tmp_path: Path
+) -> None:
+    """fct_sessions' incremental runs read events from the start of the first built session a
+    new event can change (macro sessions_rescan_start), not from the new event's day, and
+    replace the browser's sessions from there on (strategy replace_from), dropping any that
+    a late event joins into one."""
+    last_day = scalar(wh, "select cast(max(client_ts) as date) from staging.stg_web__events")
+    evening = datetime.combine(last_day, datetime.min.time()) - timedelta(minutes=5)
+    browser = str(uuid.uuid4())
+
+    def load_events(name: str, *minutes_after_evening: int) -> list[tuple]:
+        lines = []
+        for minutes in minutes_after_evening:
+            at = evening + timedelta(minutes=minutes)
+            event = {
+                "event_id": str(uuid.uuid4()),
+                "event_type": "page_view",
+                "anonymous_id": browser,
+                "client_ts": at.isoformat() + "Z",
+                "received_at": (at + timedelta(seconds=1)).isoformat() + "Z",
+                "page_url": "https://shop.example.com/",
+                "user_agent": "test",
+            }
+            lines.append(json.dumps(event) + "\n")
+        path = tmp_path / f"web_events_{name}.jsonl"
+        path.write_text("".join(lines))
+        load_files(wh, [path])
+        build(wh, select="+fct_sessions")
+        return query(
+            wh,
+            "select session_number, session_started_at, events from marts.fct_sessions"
+            f" where anonymous_id = '{browser}' order by session_number",
+        )
+
+    at = {minutes: evening + timedelta(minutes=minutes) for minutes in (0, 60)}
+    assert load_events("2099-02-01", 0, 60) == [(1, at[0], 1), (2, at[60], 1)]
+    # ten past midnight: joins the session begun at 23:55, the day before
+    assert load_events("2099-02-02", 15) == [(1, at[0], 2), (2, at[60], 1)]
+    # a late event between the two sessions joins them: the second one is gone
+    assert load_events("2099-02-03", 40) == [(1, at[0], 4)]
 
 
 def test_an_incremental_run_replaces_the_lines_of_an_order_whose_new_version_has_fewer(

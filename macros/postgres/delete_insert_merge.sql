@@ -7,7 +7,7 @@
 {% macro postgres__get_delete_insert_merge_sql(
     target, source, unique_key, dest_columns, incremental_predicates
 ) -%}
-    analyze {{ source }};
+    {{ shoplog.analyze_new_rows(source) }}
     {{ dbt.default__get_delete_insert_merge_sql(
         target, source, unique_key, dest_columns, incremental_predicates) }}
 {%- endmacro %}

@@ -6,13 +6,14 @@
 -- any it has seen, and of each only the part of its history a new event can change: the
 -- sessions that end more than 30 minutes before its earliest new event are kept as built
 -- (no new event can join or split them), the events after them are sessionized again,
--- numbered on from the kept sessions. The browser's rows are replaced together
--- (delete+insert by anonymous_id), so the result is the same as a full refresh.
+-- numbered on from the kept sessions. The browser's sessions from the first new number on are
+-- replaced (strategy replace_from: the kept ones stay as built, and any the new ones no
+-- longer hold go), so the result is the same as a full refresh.
 {#- the contract guards column names and types; 'fail' would read the PostgreSQL table's
     declared varchar columns as a schema change against the query's text ones -#}
 {{ config(**shoplog.log_incremental_config(
     unique_key='anonymous_id', on_schema_change='append_new_columns',
-    batch_column='last_batch_id')) }}
+    batch_column='last_batch_id', replace_from_column='session_number')) }}
 {%- set inactivity_minutes = 30 %}
 {%- set session_columns = [
     'session_key', 'anonymous_id', 'session_number', 'session_date', 'session_started_at',
@@ -28,7 +29,10 @@ with
 -- at 1 M events, explain analyze)
 staged_events as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('stg_web__events') }}
-    where anonymous_id is not null and client_ts is not null
+    where
+        anonymous_id is not null and client_ts is not null
+        -- incremental: no event older than the first session a new event can change
+        and {{ shoplog.sessions_rescan_start(ref('stg_web__events'), this, inactivity_minutes) }}
 ),
 {%- if is_incremental() %}
 
@@ -179,8 +183,3 @@ new_sessions as (
 
 select {{ session_columns | join(', ') }}
 from new_sessions
-{%- if is_incremental() %}
-union all
-select {{ session_columns | join(', ') }}
-from kept_sessions
-{%- endif %}
