@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import subprocess
@@ -38,6 +39,29 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
     assert "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment in lines[-1]
+
+
+def test_generate_warns_when_the_history_runs_past_today(tmp_path: Path) -> None:
+    """Events dated after their load are quarantined as future-dated, so a history that ends
+    after today is mostly quarantine once loaded: generate says so, and which --start ends it
+    today."""
+    today = datetime.date.today()
+
+    def generate(name: str, start: str) -> subprocess.CompletedProcess:
+        out = tmp_path / name
+        args = ("generate", "--out", str(out), "--events", "50", "--days", "5", "--start", start)
+        result = shoplog(*args, data_dir=tmp_path)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result
+
+    late = generate("late", (today - datetime.timedelta(days=2)).isoformat())
+    assert f"the history ends on {today + datetime.timedelta(days=2)}" in late.stderr
+    suggested = re.search(r"--start (\S+) ends it today", late.stderr)
+    assert suggested, late.stderr
+    on_time = generate("on_time", suggested.group(1))
+    assert "warning" not in on_time.stderr
+    days = {p.name.rsplit("_", 1)[1][:10] for p in (tmp_path / "on_time").glob("web_events_*")}
+    assert max(days) == today.isoformat()
 
 
 def test_load_of_a_missing_file_is_a_one_line_error_and_touches_nothing(tmp_path: Path) -> None:

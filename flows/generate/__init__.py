@@ -44,7 +44,14 @@ from .options import Options
 from .simulate import run
 from .summary import GenerateSummary
 
-__all__ = ["GenerateSummary", "generate"]
+__all__ = ["DEFAULT_START", "GenerateSummary", "generate", "last_day"]
+
+DEFAULT_START = datetime.date(2026, 9, 1)
+
+
+def last_day(start: datetime.date, days: int) -> datetime.date:
+    """The day of a history's last daily files."""
+    return start + datetime.timedelta(days=days - 1)
 
 
 def generate(
@@ -54,7 +61,7 @@ def generate(
     events: int = 50_000,
     days: int = 30,
     defect_rate: float = 0.02,
-    start: datetime.date = datetime.date(2026, 9, 1),
+    start: datetime.date = DEFAULT_START,
     gzip: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> GenerateSummary:
