@@ -41,11 +41,15 @@ def pg_target_module() -> Iterator[Target]:
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the suite out of the project's own data/ (locks, incoming files, warehouse)."""
+    """Keep the suite out of the project's own data/ (locks, incoming files, warehouse) and
+    target/ (dbt's artifacts: a manifest left there by one run must never pass for
+    another's)."""
     data = tmp_path_factory.mktemp("shoplog-data")
-    saved = {k: os.environ.get(k) for k in ("SHOPLOG_DATA_DIR", "SHOPLOG_DUCKDB_PATH")}
+    names = ("SHOPLOG_DATA_DIR", "SHOPLOG_DUCKDB_PATH", "SHOPLOG_DBT_TARGET_DIR")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["SHOPLOG_DATA_DIR"] = str(data)
     os.environ["SHOPLOG_DUCKDB_PATH"] = str(data / "warehouse.duckdb")
+    os.environ["SHOPLOG_DBT_TARGET_DIR"] = str(tmp_path_factory.mktemp("dbt-target"))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     yield
     for key, value in saved.items():

@@ -18,7 +18,7 @@ from engines import per_engine, scratch_duckdb
 from warehouse_queries import query
 
 from flows.bench.identity import bench_identity
-from flows.dbt_runner import run_dbt, runner
+from flows.dbt_runner import run_dbt
 from flows.engine import Target
 from flows.eval import evaluate_entity_resolution, normalize_email, normalize_identifier
 from flows.eval.er import read_truth, score
@@ -36,9 +36,10 @@ TRUTH_SEED = 23
 
 @pytest.fixture(scope="module", autouse=True)
 def private_dbt_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    base = tmp_path_factory.mktemp("dbt-target")
+    # through the environment, as scratch runs do, so every module that resolves the
+    # default target path (the runner, the pipeline's saved prod state) sees the same one
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runner, "default_target_path", lambda target: base / target.name)
+        patch.setenv("SHOPLOG_DBT_TARGET_DIR", str(tmp_path_factory.mktemp("dbt-target")))
         yield
 
 

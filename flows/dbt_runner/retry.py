@@ -36,7 +36,9 @@ class BuildOutcome:
 
     @property
     def retries(self) -> int:
-        return len(self.attempts) - 1
+        """The `dbt retry` commands run; not the other commands of the build, such as the
+        rebuild of the views a partial build dropped."""
+        return sum(1 for attempt in self.attempts if attempt.args[:1] == ("retry",))
 
     @property
     def seconds(self) -> float:
@@ -62,7 +64,7 @@ class BuildOutcome:
         """One line naming what still fails, with its first error line."""
         if not self.retries:
             return self.final.failure_summary()
-        attempts = len(self.attempts)
+        attempts = self.retries + 1
         return f"dbt build failed after {attempts} attempts; {self.final.failure_summary()}"
 
 
