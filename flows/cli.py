@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime
 import os
+import re
 import sys
 import tempfile
 import time
@@ -22,6 +23,8 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 # Without a server, flows start Prefect's ephemeral API, which gives up after 20 s by default:
 # on a busy two-core machine its start-up can take longer, and the whole command then fails.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+DBT_TIME_STAMP = re.compile(r"\d\d:\d\d:\d\d ")  # how each line of dbt's own output starts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -665,8 +668,10 @@ def print_stderr(message: str) -> None:
 
 
 def dbt_progress(line: str) -> None:
-    """dbt's per-node lines (START/OK/ERROR ...) to stderr, so long builds show progress."""
-    if " of " in line or "Completed" in line or "Error" in line or "Done." in line:
+    """dbt's per-node lines (START/OK/ERROR ...) to stderr, so long builds show progress,
+    and the flows' own lines among them (any line without dbt's time stamp)."""
+    ours = bool(line.strip()) and not DBT_TIME_STAMP.match(line)
+    if ours or " of " in line or "Completed" in line or "Error" in line or "Done." in line:
         print_stderr(line)
 
 

@@ -24,7 +24,7 @@ from flows.artifacts import publish_run_results
 from flows.dbt_runner import DbtResult, default_target_path, run_dbt
 from flows.dbt_runner.retry import BuildOutcome, ResultSink, build_with_retries
 from flows.dbt_runner.runner import DEFAULT_TIMEOUT_S
-from flows.dbt_runner.views import dropped_views, present_views
+from flows.dbt_runner.views import dropped_views, present_views, with_views_over
 from flows.engine import (
     ShoplogError,
     Target,
@@ -124,8 +124,8 @@ def dbt_build(
     The lock is held across the retries, so a retry rebuilds on the data the build saw.
     changed: a slim build, only the models modified since the last prod manifest and their
     children, reading every other parent from prod (`--defer --favor-state`).
-    After a partial build, the views it dropped on PostgreSQL (with the tables it replaced)
-    are built again (flows/dbt_runner/views.py).
+    A partial build on PostgreSQL also selects the views it would drop with the tables it
+    replaces, and builds again any view still gone after it (flows/dbt_runner/views.py).
     A successful full prod build keeps its manifest for later slim builds; a partial one does
     not, since it may leave prod's relations older than the code its manifest describes.
     """
@@ -156,6 +156,11 @@ def dbt_build(
             )
 
         views_before = present_views(target) if select else None
+        if select and not changed:  # --changed selects every child of what it builds
+            widened = with_views_over(target, select, full_refresh)
+            if widened != select and on_line is not None:
+                on_line(f"also building the views it would drop: {widened[len(select) + 1 :]}")
+            select = widened
         outcome = build_selection(select)
         dropped: list[str] = []
         if outcome.ok:

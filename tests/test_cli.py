@@ -159,3 +159,19 @@ def test_changed_without_a_prod_build_is_a_one_line_error(tmp_path: Path) -> Non
 def test_diff_sample_must_be_a_percentage(tmp_path: Path) -> None:
     result = shoplog("diff", "--sample", "0", data_dir=tmp_path)
     assert result.returncode == 2 and "must be above 0 and at most 100" in result.stderr
+
+
+def test_build_progress_shows_dbt_node_lines_and_the_flows_own_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flows.cli import dbt_progress
+
+    lines = [
+        "19:03:21  1 of 18 START sql incremental model staging.stg_shopify__order_versions",
+        "19:03:21  Registered adapter: postgres=1.11.0",
+        "also building the views it would drop: stg_shopify__orders",
+        "",
+    ]
+    for line in lines:
+        dbt_progress(line)
+    assert capsys.readouterr().err.splitlines() == [lines[0], lines[2]]

@@ -195,6 +195,23 @@ def test_a_partial_build_builds_again_the_views_it_dropped(wh: Target) -> None:
     assert outcome.retries == 0
 
 
+def test_a_partial_build_builds_the_views_it_drops_before_the_tests_that_read_them(
+    wh: Target,
+) -> None:
+    """stg_shopify__orders is a view over stg_shopify__order_versions, and a relationships
+    test of the versions reads it. A full refresh of the versions alone replaces their table,
+    which drops the view on PostgreSQL: the build must build the view again before that test
+    runs, or the test fails on a missing relation and the view stays gone."""
+    count_sql = "select count(*) from staging.stg_shopify__orders"
+    orders = scalar(wh, count_sql)
+    outcome = build(wh, select="stg_shopify__order_versions", full_refresh=True)
+    assert scalar(wh, count_sql) == orders
+    statuses = {node.name: node.status for node in outcome.nodes}
+    assert statuses["relationships(stg_shopify__order_versions.order_id)"] == "pass"
+    if wh.pg_dsn is not None:
+        assert statuses["stg_shopify__orders"] == "success"
+
+
 def test_incremental_equals_full_refresh_and_replay_verifies_it(wh: Target) -> None:
     report = replay(wh)
     assert report.before, "no relation fingerprinted"

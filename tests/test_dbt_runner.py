@@ -10,6 +10,7 @@ import pytest
 
 from flows.dbt_runner import run_dbt
 from flows.dbt_runner.retry import build_args
+from flows.dbt_runner.views import views_over
 from flows.engine import ShoplogError, Target, project_root
 from flows.pipeline import build
 
@@ -107,3 +108,37 @@ def test_dbt_plans_postgres_for_cheap_random_reads_unless_the_user_says_otherwis
     )
     assert result.ok, result.output_tail
     assert f'"cost": "{expected}"' in result.output_tail, result.output_tail
+
+
+def _node(kind: str, materialized: str, *parents: str) -> dict:
+    return {
+        "resource_type": kind,
+        "name": "",
+        "config": {"materialized": materialized},
+        "depends_on": {"nodes": list(parents)},
+    }
+
+
+def test_views_over_follows_views_over_views_from_the_models_a_build_replaces() -> None:
+    nodes = {
+        "model.p.events": _node("model", "incremental"),
+        "model.p.orders": _node("model", "table"),
+        "seed.p.rates": _node("seed", "seed"),
+        "model.p.tail": _node("model", "view", "model.p.events"),
+        "model.p.live": _node("model", "view", "model.p.tail", "model.p.orders"),
+        "model.p.summary": _node("model", "table", "model.p.live"),  # a table stays
+        "model.p.priced": _node("model", "view", "seed.p.rates"),
+    }
+    for uid, node in nodes.items():
+        node["name"] = uid.rsplit(".", 1)[1]
+    manifest = {"nodes": nodes}
+    # an incremental run merges into its table: nothing over it is dropped
+    assert views_over(manifest, ["model.p.events"], full_refresh=False) == []
+    # a full refresh replaces it: the view over it, and the view over that view
+    assert views_over(manifest, ["model.p.events"], full_refresh=True) == ["live", "tail"]
+    # a table is replaced on every build; a view already selected is not added again
+    assert views_over(manifest, ["model.p.orders", "model.p.live"], full_refresh=False) == []
+    assert views_over(manifest, ["model.p.orders"], full_refresh=False) == ["live"]
+    # a seed is replaced only on a full refresh
+    assert views_over(manifest, ["seed.p.rates"], full_refresh=False) == []
+    assert views_over(manifest, ["seed.p.rates"], full_refresh=True) == ["priced"]

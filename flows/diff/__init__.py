@@ -8,12 +8,11 @@ file attached read-only, on PostgreSQL the one database holding both sets of sch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.dbt_runner import default_target_path, run_dbt
+from flows.dbt_runner.listing import list_ids
 from flows.engine import (
     ShoplogError,
     Target,
@@ -97,30 +96,15 @@ def diff_models(
 
 def _selected_models(dev: Target, models: Sequence[str] | None) -> list[dict[str, Any]]:
     """Manifest nodes of the models to compare, with dev's relation names."""
-    args = ["ls", "--resource-type", "model", "--output", "json", "--output-keys", "unique_id"]
+    args = ["--resource-type", "model"]
     if models:
         args += ["--select", *models]
     else:
         args += ["--select", "state:modified", "--state", str(require_prod_state(dev))]
-    printed: list[str] = []
-    result = run_dbt(args, dev, on_line=printed.append)
-    if result.returncode != 0:
-        raise ShoplogError(f"dbt ls failed: {_last_error(result.output_tail)}")
-    ids = [
-        json.loads(line)["unique_id"]
-        for line in (text.strip() for text in printed)
-        if line.startswith("{") and '"unique_id"' in line
-    ]
-    manifest = json.loads((default_target_path(dev) / "manifest.json").read_text())
+    ids, manifest = list_ids(dev, args)
     if models and not ids:
         raise ShoplogError(f"no model matches {' '.join(models)}")
-    return [_with_tests(manifest, manifest["nodes"][uid]) for uid in sorted(set(ids))]
-
-
-def _last_error(tail: str) -> str:
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or ["no output"])[-1]
+    return [_with_tests(manifest, manifest["nodes"][uid]) for uid in ids]
 
 
 def _with_tests(manifest: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
