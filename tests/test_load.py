@@ -662,3 +662,27 @@ def test_bench_load_reports_both_timings(duck_target: Target, tmp_path: Path) ->
     )
     assert figures["ratio"] > 0
     assert list((tmp_path / "bench").iterdir()) == []  # scratch warehouses are removed
+
+
+@pytest.mark.postgres
+def test_postgres_plans_a_new_batch_from_statistics_the_load_gathered(
+    pg_target: Target, tmp_path: Path
+) -> None:
+    """An incremental build reads one new batch of the log; PostgreSQL must estimate it as one
+    batch, not as a third of the log (no statistics: the whole log was read) nor as one row
+    (a first load's statistics: the batch was rescanned once per row of it). The loader
+    gathers statistics after every load, since autovacuum may not run."""
+
+    def new_batch_estimate(batch_id: int) -> int:
+        sql = f"explain (format json) select * from raw.web_events where _batch_id >= {batch_id}"
+        return query(pg_target, sql)[0][0][0]["Plan"]["Plan Rows"]
+
+    def day(n: int) -> Path:
+        lines = "".join(f'{{"event_id": "{n}-{i}"}}\n' for i in range(200))
+        return write(tmp_path / f"web_events_{n}.jsonl", lines.encode())
+
+    load_files(pg_target, [day(1)])
+    load_files(pg_target, [day(n) for n in range(2, 11)])  # batches 2 to 10
+    assert 100 <= new_batch_estimate(10) <= 400  # a third of the log would be 667
+    load_files(pg_target, [day(11)])
+    assert 100 <= new_batch_estimate(11) <= 400

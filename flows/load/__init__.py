@@ -142,6 +142,7 @@ def load_files(
                 results.append(result)
                 if progress is not None:
                     progress(result.message)
+            writer.finish()
         finally:
             writer.close()
     return results

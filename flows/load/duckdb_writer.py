@@ -21,6 +21,9 @@ class DuckDBWriter:
     def __init__(self, target: Target) -> None:
         self._con: Any = connect(target)
 
+    def finish(self) -> None:
+        """Nothing: the engine keeps its statistics as it writes."""
+
     def close(self) -> None:
         self._con.close()
 

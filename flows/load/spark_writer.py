@@ -48,6 +48,9 @@ class SparkWriter:
         staging.mkdir(parents=True, exist_ok=True)
         self._tmp = tempfile.TemporaryDirectory(prefix="load-", dir=staging)
 
+    def finish(self) -> None:
+        """Nothing: the engine keeps its statistics as it writes."""
+
     def close(self) -> None:
         self._conn.close()
         self._duck.close()
