@@ -6,7 +6,8 @@ it: the same compiled statements, in the order dbt finished them, through one pl
 - a model becomes one `create table ... as` (or view), a data test one `count(*)` over its query.
 Seeds, hooks and unit tests are dbt's own constructs and are not replayed (seeds are tiny; the
 hooks' functions already exist), except PostgreSQL's `analyze` of every new table, without which
-later statements are planned from guesses. The floor is a lower bound of what any runner could do.
+later statements are planned from guesses, and the indexes dbt creates with a table (a model's
+`indexes` config). The floor is a lower bound of what any runner could do.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def floor_statements(target_path: Path) -> list[str]:
             continue  # seeds, unit tests, hooks
         statement = _statement(node)
         if statement:
-            statements.append(statement)
+            statements += [statement, *_indexes(node)]
     return statements
 
 
@@ -54,6 +55,20 @@ def _statement(node: dict[str, Any]) -> str | None:
     if node["config"]["materialized"] == "view":
         return f"create or replace view {relation} as (\n{sql}\n)"
     return f"create or replace table {relation} as (\n{sql}\n)"
+
+
+def _indexes(node: dict[str, Any]) -> list[str]:
+    """The indexes dbt creates with a model's table (its `indexes` config: PostgreSQL's
+    incremental models). Without them the floor left the tables of the next incremental build
+    unindexed, and skipped work the full build does."""
+    if node["resource_type"] != "model" or node["config"]["materialized"] == "view":
+        return []
+    return [
+        f"create {'unique ' if index.get('unique') else ''}index on {node['relation_name']}"
+        f"{' using ' + index['type'] if index.get('type') else ''}"
+        f" ({', '.join(index['columns'])})"
+        for index in node["config"].get("indexes") or []
+    ]
 
 
 def run_floor(target: Target, target_path: Path, memory_limit: str | None = None) -> float:
