@@ -1,15 +1,16 @@
-{#- CTEs, named <source_name>_*, ending in <source_name>: per batch among the unseen ones
-    (macro unseen_batches), its rows in `clean` and the keys no earlier batch delivered. Each
-    key counts once, in the smallest batch that holds it, so the first_seen_keys of all
-    batches sum to the distinct keys of the whole log. (CTEs rather than one nested query:
-    not every engine accepts a `with` inside a CTE.)
-    clean: a relation (CTE) of the source's clean rows, with _batch_id; key: its key columns. -#}
-{% macro batch_first_seen_keys(source_name, clean, key) -%}
+{#- CTEs, named <source_name>_*, ending in <source_name>_first_seen: per batch among the unseen
+    ones, its rows in `clean` (clean_rows) and the keys no earlier batch delivered
+    (first_seen_keys). Each key counts once, in the smallest batch that holds it, so the
+    first_seen_keys of all batches sum to the distinct keys of the whole log. (CTEs rather than
+    one nested query: not every engine accepts a `with` inside a CTE.)
+    clean: a relation (CTE) of the source's clean rows, with _batch_id; key: its key columns;
+    unseen: the condition picking the batches to count (macro unseen_batches). -#}
+{% macro batch_first_seen_keys(source_name, clean, key, unseen) -%}
     {%- set key_list = key | join(', ') -%}
 {{ source_name }}_unseen as (
     select _batch_id, {{ key_list }}
     from {{ clean }}
-    where {{ shoplog.unseen_batches() }}
+    where {{ unseen }}
 ),
 
 {{ source_name }}_unseen_keys as (
@@ -33,7 +34,7 @@
     where earlier._batch_id < unseen_keys.first_batch
 ),
 
-{{ source_name }}_first_seen as (
+{{ source_name }}_first_seen_keys as (
     select
         unseen_keys.first_batch as _batch_id,
         count(*) as first_seen_keys
@@ -55,14 +56,13 @@
     group by _batch_id
 ),
 
-{{ source_name }} as (
+{{ source_name }}_first_seen as (
     select
-        '{{ source_name }}' as source_name,
         clean_rows._batch_id,
         clean_rows.clean_rows,
-        coalesce(first_seen.first_seen_keys, 0) as first_seen_keys
+        coalesce(first_seen_keys.first_seen_keys, 0) as first_seen_keys
     from {{ source_name }}_clean_rows as clean_rows
-    left join {{ source_name }}_first_seen as first_seen
-        on clean_rows._batch_id = first_seen._batch_id
+    left join {{ source_name }}_first_seen_keys as first_seen_keys
+        on clean_rows._batch_id = first_seen_keys._batch_id
 )
 {%- endmacro %}

@@ -184,6 +184,24 @@ def test_a_table_built_before_its_batch_column_existed_is_rewritten_whole(wh: Ta
     assert scalar(wh, missing) == 0
 
 
+def test_batch_records_built_before_raw_rows_existed_count_every_batch_again(
+    wh: Target,
+) -> None:
+    """audit_batch_records gained raw_rows, each batch's rows counted in the raw log when the
+    model first sees it. A table built without the column gains it, and the next run counts
+    every batch again: the accounting then sums to the raw log's rows, with no batch left
+    null."""
+    execute(wh, "alter table audit.audit_batch_records drop column raw_rows")
+    build(wh, select="audit_batch_records audit_row_accounting")
+    missing = "select count(*) from audit.audit_batch_records where raw_rows is null"
+    assert scalar(wh, missing) == 0
+    for source in ("web_events", "shopify_orders", "braintree_transactions"):
+        summed = scalar(
+            wh, f"select raw_rows from audit.audit_row_accounting where source_name = '{source}'"
+        )
+        assert summed == scalar(wh, f"select count(*) from raw.{source}"), source
+
+
 def test_a_partial_build_builds_again_the_views_it_dropped(wh: Target) -> None:
     """Replacing a table on PostgreSQL drops the views over it (stg_web__events_tail and
     fct_events_live over stg_web__events, replaced by a full refresh): a partial build builds

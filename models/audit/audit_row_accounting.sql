@@ -3,20 +3,17 @@
 with
 
 web_events as (
-    {{ shoplog.row_accounting(
-        'web_events', source('web', 'web_events'), 'stg_web__events', 'qua_web__events') }}
+    {{ shoplog.row_accounting('web_events', 'stg_web__events', 'qua_web__events') }}
 ),
 
 shopify_orders as (
     {{ shoplog.row_accounting(
-        'shopify_orders', source('shopify', 'shopify_orders'),
-        'stg_shopify__order_versions', 'qua_shopify__orders') }}
+        'shopify_orders', 'stg_shopify__order_versions', 'qua_shopify__orders') }}
 ),
 
 braintree_transactions as (
     {{ shoplog.row_accounting(
-        'braintree_transactions', source('braintree', 'braintree_transactions'),
-        'stg_braintree__transactions', 'qua_braintree__transactions') }}
+        'braintree_transactions', 'stg_braintree__transactions', 'qua_braintree__transactions') }}
 ),
 
 all_sources as (
