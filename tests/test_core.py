@@ -257,7 +257,9 @@ def test_scoped_uniqueness_test_checks_new_rows_against_every_row(
     wh: Target, tmp_path: Path
 ) -> None:
     """On an incremental build the uniqueness test of stg_web__events reads only the keys of
-    rows newer than the built watermark - but checks them against the whole table."""
+    rows newer than the built watermark - but checks them against the whole table. The test
+    of fct_events_live, a view of those events and the log's unbuilt tail, leaves the built
+    rows to it and checks only the tail's; without a watermark it reads every row."""
     watermark = built_watermark(wh)
     assert watermark is not None
     old_id = scalar(wh, "select min(event_id) from staging.stg_web__events")
@@ -298,6 +300,8 @@ def test_scoped_uniqueness_test_checks_new_rows_against_every_row(
     try:
         add_copy(str(watermark + 1000))  # a new row colliding with an old event: caught
         assert not unique_test_passes(scoped=True)
+        assert uniqueness_test_passes(wh, "fct_events_live", watermark, tmp_path)[0]
+        assert not uniqueness_test_passes(wh, "fct_events_live", None, tmp_path)[0]
         execute(wh, "delete from staging.stg_web__events where _line_number = -1")
         add_copy("_batch_id")  # an old row doubled behind dbt's back: only a full check reads it
         assert unique_test_passes(scoped=True)

@@ -6,9 +6,15 @@
     row colliding with an old one still fails while the old rows, checked by earlier builds,
     are not read again. scope_columns widens the check to every row sharing those columns with
     a new row (for models that rewrite a whole group at once, like a browser's sessions).
-    Without it (a plain `dbt build`, the quality suite) every row is checked. The environment
-    variable is read only when the test runs, so a new value never costs a full re-parse. -#}
-{% test unique_combination(model, columns, batch_column=none, scope_columns=none) %}
+    new_rows_where narrows the new rows checked to those matching a condition, for a model
+    whose other new rows another model's scoped test already checks against every row (a
+    view over a tested table and something more checks only what it adds).
+    Without the watermark (a plain `dbt build`, the quality suite) every row is checked. The
+    environment variable is read only when the test runs, so a new value never costs a full
+    re-parse. -#}
+{% test unique_combination(
+    model, columns, batch_column=none, scope_columns=none, new_rows_where=none
+) %}
 {%- set new_after = var('tests_new_batches_after', none) %}
 {%- if new_after is none and execute and env_var('SHOPLOG_TESTS_NEW_BATCHES_AFTER', '') %}
     {%- set new_after = env_var('SHOPLOG_TESTS_NEW_BATCHES_AFTER') | int %}
@@ -21,7 +27,11 @@ with
 new_scope as (
     select distinct {{ scope | join(', ') }}
     from {{ model }}
-    where {{ batch_column }} > {{ new_after }}
+    where
+        {{ batch_column }} > {{ new_after }}
+        {%- if new_rows_where %}
+        and ({{ new_rows_where }})
+        {%- endif %}
 ),
 
 checked as (
