@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from engines import load_and_dbt_build, per_engine, scratch_duckdb
+from engines import load_and_dbt_build, per_engine, scratch_duckdb, source_files
 from warehouse_queries import query, scalar
 
 from flows.cli import main
 from flows.dbt_runner import run_dbt
 from flows.engine import ShoplogError, Target, connect, pg_settings, project_root
 from flows.generate import generate
+from flows.load import load_files
 from flows.ml.config import FEATURES, load_config
 from flows.ml.dataset import (
     SCHEMA,
@@ -260,6 +261,85 @@ def test_features_use_no_data_from_their_cutoff_on(ml: Target, tmp_path: Path) -
     assert len(before) > 500
     assert after == before
     assert positives_after > positives_before
+
+
+@pytest.fixture
+def duck_fresh_and_built(duck_ml: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    return scratch_duckdb(tmp_path_factory, "ml-incremental"), duck_ml
+
+
+@pytest.fixture
+def pg_fresh_and_built(pg_ml: Target, pg_target: Target) -> tuple:
+    return pg_target, pg_ml
+
+
+# (an empty warehouse, the module's full build) on each engine
+fresh_and_built = per_engine("fresh_and_built", "duck_fresh_and_built", "pg_fresh_and_built")
+
+LATE_DAYS = 10  # loaded after the first build
+
+
+def ml_rows(target: Target, relation: str) -> list[tuple[object, ...]]:
+    return query(target, f"select * from {relation} order by customer_key, cutoff_date")
+
+
+def test_incremental_ml_builds_equal_a_full_build_and_recompute_only_what_changed(
+    fresh_and_built: tuple[Target, Target], ml_files: Path, tmp_path: Path
+) -> None:
+    """Build on all but the last days, load them, build again: the ML tables equal the full
+    build's (new cutoffs, moved scoring cutoff, customers with new orders and sessions,
+    customers that merged). Then a build with one changed order recomputes that customer's
+    rows and keeps every other row as built."""
+    fresh, ml = fresh_and_built
+    files = source_files(ml_files)
+    late = {str(START + dt.timedelta(days=DAYS - 1 - i)) for i in range(LATE_DAYS)}
+    first = [p for p in files if p.name.rsplit("_", 1)[1][:10] not in late]
+    assert 0 < len(first) < len(files)
+    load_files(fresh, first)
+    built = run_dbt(["build"], fresh, target_path=tmp_path / "dbt")
+    assert built.ok, built.failure_summary()
+    training_cutoffs_before = scalar(fresh, "select count(*) from ml.ml_cutoffs where is_training")
+    load_files(fresh, [p for p in files if p not in first])
+    built = run_dbt(["build"], fresh, target_path=tmp_path / "dbt")
+    assert built.ok, built.failure_summary()
+    assert scalar(fresh, "select count(*) from ml.ml_cutoffs where is_training") > (
+        training_cutoffs_before
+    )
+    for relation in ("ml.ml_customer_features", "ml.ml_training_set"):
+        assert ml_rows(fresh, relation) == ml_rows(ml, relation), relation
+
+    # one customer's revenue order changes; a row of another is tampered with
+    changed = scalar(
+        fresh,
+        "select customer_key from marts.fct_orders where counts_as_revenue "
+        "and customer_key is not null group by customer_key order by count(*) desc, 1 limit 1",
+    )
+    untouched = scalar(
+        fresh,
+        "select min(customer_key) from ml.ml_training_set "
+        f"where customer_key <> '{changed}' and orders_total > 0",
+    )
+    execute(
+        fresh,
+        "update marts.fct_orders set net_amount_usd = net_amount_usd + 1000 "
+        f"where customer_key = '{changed}' and counts_as_revenue",
+        f"update ml.ml_training_set set orders_total = 999 where customer_key = '{untouched}'",
+        f"update ml.ml_customer_features set orders_total = 999 where customer_key = '{untouched}'",
+    )
+    revenue_sql = (
+        f"select sum(net_revenue_usd) from ml.ml_customer_features where customer_key = '{changed}'"
+    )
+    revenue_before = scalar(fresh, revenue_sql)
+    rebuilt = run_dbt(
+        ["run", "--select", "path:models/marts/ml"], fresh, target_path=tmp_path / "dbt"
+    )
+    assert rebuilt.ok, rebuilt.failure_summary()
+    assert scalar(fresh, revenue_sql) > revenue_before
+    for relation in ("ml.ml_customer_features", "ml.ml_training_set"):
+        kept = scalar(
+            fresh, f"select min(orders_total) from {relation} where customer_key = '{untouched}'"
+        )
+        assert kept == 999, relation
 
 
 # --- training ----------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 -- orders and web sessions strictly before the cutoff say about them (recency, frequency,
 -- monetary value, web activity and funnel depth, channel mix). A customer appears at a cutoff
 -- once they have an order or a session before it. Nothing at or after a cutoff is read.
+-- Incremental: a build computes only the rows of customers whose inputs changed and of new
+-- cutoffs (macros/ml/customer_rows_to_rebuild.sql); the others stay as built.
+{{ config(**shoplog.customer_rows_incremental_config(['cutoff_date', 'is_training'])) }}
 {%- set windows = [7, 30, 90] %}
 
 with
@@ -17,6 +20,14 @@ orders as (
 
 sessions as (
     select * from {{ ref('fct_sessions') }}
+),
+
+digests as (
+    select * from {{ ref('ml_customer_activity_digests') }}
+),
+
+cutoffs_to_compute as (
+    {{- shoplog.customer_cutoffs_to_compute('cutoffs', ref('ml_customer_activity_digests')) }}
 ),
 
 customer_identifiers as (
@@ -39,27 +50,33 @@ customer_sessions as (
 
 orders_before as (
     select
-        cutoffs.cutoff_date,
-        cutoffs.cutoff_at,
+        cutoffs_to_compute.cutoff_date,
+        cutoffs_to_compute.cutoff_at,
         orders.customer_key,
         orders.ordered_at,
         orders.channel,
         orders.net_amount_usd,
-        {{ dbt.datediff('orders.ordered_at', 'cutoffs.cutoff_at', 'day') }} as days_before  -- noqa: LT05
-    from cutoffs
+        {{ dbt.datediff('orders.ordered_at', 'cutoffs_to_compute.cutoff_at', 'day') }}
+            as days_before
+    from cutoffs_to_compute
     inner join orders
-        on cutoffs.cutoff_at > orders.ordered_at
+        on
+            {{ shoplog.same_customer('cutoffs_to_compute', 'orders') }}
+            cutoffs_to_compute.cutoff_at > orders.ordered_at
 ),
 
 sessions_before as (
     select
-        cutoffs.cutoff_date,
+        cutoffs_to_compute.cutoff_date,
         customer_sessions.*,
-        {{ dbt.datediff('customer_sessions.session_started_at', 'cutoffs.cutoff_at', 'day') }}
-            as days_before
-    from cutoffs
+        {{ dbt.datediff(
+            'customer_sessions.session_started_at', 'cutoffs_to_compute.cutoff_at', 'day'
+        ) }} as days_before
+    from cutoffs_to_compute
     inner join customer_sessions
-        on cutoffs.cutoff_at > customer_sessions.session_started_at
+        on
+            {{ shoplog.same_customer('cutoffs_to_compute', 'customer_sessions') }}
+            cutoffs_to_compute.cutoff_at > customer_sessions.session_started_at
 ),
 
 order_features as (
@@ -175,7 +192,10 @@ select
         when features.days_since_first_session > features.days_since_first_order
             then features.days_since_first_session
         else features.days_since_first_order
-    end as bigint) as tenure_days
+    end as bigint) as tenure_days,
+    cast(digests.inputs_digest as varchar(32)) as inputs_digest
 from features
 inner join cutoffs
     on features.cutoff_date = cutoffs.cutoff_date
+inner join digests
+    on features.customer_key = digests.customer_key

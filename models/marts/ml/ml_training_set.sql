@@ -1,16 +1,28 @@
 -- The purchase-propensity training set: the features of every customer at every training
 -- cutoff (complete label window), labelled 1 when they made a revenue order in the
 -- `ml_label_days` days from the cutoff (at or after it, before the window's end), else 0.
-with
+-- Incremental like ml_customer_features: only the rows of changed customers and new cutoffs
+-- are computed (macros/ml/customer_rows_to_rebuild.sql).
+{{ config(**shoplog.customer_rows_incremental_config(['cutoff_date', 'is_training'])) }}
 
-features as (
-    select * from {{ ref('ml_customer_features') }}
-    where is_training
-),
+with
 
 cutoffs as (
     select * from {{ ref('ml_cutoffs') }}
     where is_training
+),
+
+cutoffs_to_compute as (
+    {{- shoplog.customer_cutoffs_to_compute('cutoffs', ref('ml_customer_activity_digests')) }}
+),
+
+features as (
+    select all_features.*
+    from {{ ref('ml_customer_features') }} as all_features
+    inner join cutoffs_to_compute
+        on
+            {{ shoplog.same_customer('cutoffs_to_compute', 'all_features') }}
+            all_features.cutoff_date = cutoffs_to_compute.cutoff_date
 ),
 
 orders as (
