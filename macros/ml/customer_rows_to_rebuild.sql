@@ -27,21 +27,23 @@
     {#- built before the digest column: compute every row again #}
     delete from {{ this }}
     {%- elif is_incremental() %}
+    {#- two statements: under an "or" PostgreSQL runs each "not exists" once per built row -#}
     delete from {{ this }} as built
-    where
-        not exists (
-            select 1 from {{ digests }} as current_digests
-            where
-                current_digests.customer_key = built.customer_key
-                and current_digests.inputs_digest = built.inputs_digest
-        )
-        or not exists (
-            select 1 from {{ cutoffs }} as current_cutoffs
-            where
-                {%- for column in cutoff_columns %}
-                {% if not loop.first %}and {% endif %}current_cutoffs.{{ column }} = built.{{ column }}
-                {%- endfor %}
-        )
+    where not exists (
+        select 1 from {{ digests }} as current_digests
+        where
+            current_digests.customer_key = built.customer_key
+            and current_digests.inputs_digest = built.inputs_digest
+    );
+
+    delete from {{ this }} as built
+    where not exists (
+        select 1 from {{ cutoffs }} as current_cutoffs
+        where
+            {%- for column in cutoff_columns %}
+            {% if not loop.first %}and {% endif %}current_cutoffs.{{ column }} = built.{{ column }}
+            {%- endfor %}
+    )
     {%- endif %}
 {%- endmacro %}
 
