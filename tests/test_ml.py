@@ -342,6 +342,33 @@ def test_incremental_ml_builds_equal_a_full_build_and_recompute_only_what_change
         assert kept == 999, relation
 
 
+def test_ml_tables_built_before_the_digest_column_are_computed_again(
+    ml: Target, tmp_path: Path
+) -> None:
+    """A warehouse whose ML tables an older version built (no inputs_digest) gets every row
+    computed again by the next incremental build, not kept."""
+    relations = ("ml.ml_customer_features", "ml.ml_training_set")
+
+    def rows(target: Target, relation: str) -> list[tuple[object, ...]]:
+        # the built columns in their contracted order (a re-added column comes last)
+        columns = ", ".join(column_names(ml, *relation.split(".")))
+        return query(target, f"select {columns} from {relation} order by customer_key, cutoff_date")
+
+    with copy_of(ml, tmp_path) as scratch:
+        expected = {relation: rows(scratch, relation) for relation in relations}
+        execute(
+            scratch,
+            *(f"alter table {relation} drop column inputs_digest" for relation in relations),
+            *(f"update {relation} set orders_total = 999" for relation in relations),
+        )
+        result = run_dbt(
+            ["run", "--select", "path:models/marts/ml"], scratch, target_path=tmp_path / "dbt"
+        )
+        assert result.ok, result.failure_summary()
+        for relation in relations:
+            assert rows(scratch, relation) == expected[relation], relation
+
+
 # --- training ----------------------------------------------------------------------------
 
 
