@@ -686,3 +686,9 @@ def test_postgres_plans_a_new_batch_from_statistics_the_load_gathered(
     assert 100 <= new_batch_estimate(10) <= 400  # a third of the log would be 667
     load_files(pg_target, [day(11)])
     assert 100 <= new_batch_estimate(11) <= 400
+    # a call that fails on a later file still gathers statistics for the batches it loaded
+    bad = tmp_path / "web_events_bad.jsonl.gz"
+    bad.write_bytes(gzip.compress(b"".join(b"%d\n" % i for i in range(4000)))[:-40])
+    with pytest.raises(ShoplogError, match="corrupt gzip data"):
+        load_files(pg_target, [day(n) for n in range(12, 21)] + [bad])  # batches 12 to 20
+    assert 100 <= new_batch_estimate(20) <= 400

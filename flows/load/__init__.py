@@ -8,6 +8,7 @@ and its raw._load_batches row), skipped when its sha256 was loaded before.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -138,6 +139,10 @@ def load_files(
                     result = _load_one(writer, item, chunk_bytes)
                 except Exception as exc:
                     later = len(plan) - index - 1
+                    if any(not r.skipped for r in results):
+                        # the files before it stay loaded: their tables still get statistics
+                        with contextlib.suppress(Exception):
+                            writer.finish()
                     raise ShoplogError(_failure(item, exc, results, later)) from exc
                 results.append(result)
                 if progress is not None:
