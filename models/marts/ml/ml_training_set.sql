@@ -31,16 +31,20 @@ orders as (
 ),
 
 future_orders as (
+    -- only for the rows being computed: the label window's revenue orders of their customer
     select
-        orders.customer_key,
-        cutoffs.cutoff_date,
+        features.customer_key,
+        features.cutoff_date,
         count(*) as orders_next_window
-    from cutoffs
+    from features
+    inner join cutoffs
+        on features.cutoff_date = cutoffs.cutoff_date
     inner join orders
         on
-            cutoffs.cutoff_at <= orders.ordered_at
+            features.customer_key = orders.customer_key
+            and cutoffs.cutoff_at <= orders.ordered_at
             and cutoffs.label_window_end_at > orders.ordered_at
-    group by orders.customer_key, cutoffs.cutoff_date
+    group by features.customer_key, features.cutoff_date
 )
 
 -- every feature (the contract lists them)
