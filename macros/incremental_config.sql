@@ -7,13 +7,20 @@
     batch_column: the column an incremental run reads its high-water mark from (macro
     unseen_batches); PostgreSQL indexes it and the unique key (see postgres__ below).
     replace_from_column: replace each key's rows only from the new rows' smallest value of this
-    column on (strategy replace_from, macros/replace_from_strategy.sql), not all of them. -#}
+    column on (strategy replace_from, macros/replace_from_strategy.sql), not all of them.
+    lookup_columns: more column lists that readers look single rows up by; indexed where the
+    engine indexes (PostgreSQL). -#}
 {% macro log_incremental_config(
     unique_key, partition_by=none, on_schema_change='fail', batch_column='_batch_id',
-    replace_from_column=none
+    replace_from_column=none, lookup_columns=[]
 ) -%}
     {%- set settings = adapter.dispatch('log_incremental_config', 'shoplog')(
         unique_key, partition_by, on_schema_change, batch_column) -%}
+    {%- if 'indexes' in settings -%}
+        {%- for columns in lookup_columns -%}
+            {%- do settings['indexes'].append({'columns': columns}) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- if replace_from_column and settings.get('incremental_strategy') == 'delete+insert' -%}
         {%- do settings.update({
             'incremental_strategy': 'replace_from', 'replace_from_column': replace_from_column,

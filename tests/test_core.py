@@ -133,6 +133,9 @@ def test_postgres_indexes_what_incremental_runs_look_up(pg_wh: Target) -> None:
         assert any(columns[0] == batch_column for columns in indexed[relation]), relation
     for source in ("web_events", "shopify_orders", "braintree_transactions"):
         assert ("_batch_id", "_line_number") in indexed[f"raw.{source}"]
+    # audit_batch_records looks the new batches' event ids up among the older batches' ones
+    base = manifest["nodes"]["model.shoplog.base_web__events"]
+    assert ("event_id",) in indexed[f"{base['schema']}.{base['alias']}"]
     plan = "\n".join(
         row[0] for row in query(pg_wh, "explain select max(_batch_id) from staging.stg_web__events")
     )
