@@ -30,7 +30,15 @@ from flows.replay.relations import derived_relations
 pytestmark = pytest.mark.slow
 
 SHOPLOG = str(Path(sys.executable).with_name("shoplog"))
-STEPS = ("load", "load floor", "full build", "build floor", "incremental build", "pipeline flow")
+STEPS = (
+    "load",
+    "load floor",
+    "full build",
+    "build floor",
+    "incremental build",
+    "incremental floor",
+    "pipeline flow",
+)
 
 
 def test_measured_reports_the_childs_own_peak_memory() -> None:
@@ -149,6 +157,9 @@ def test_shoplog_bench_prints_and_saves_every_figure_on_both_engines(
         full = by_step[(engine, "full build")]
         incremental = by_step[(engine, "incremental build")]
         assert incremental["ratio"] == pytest.approx(incremental["seconds"] / full["seconds"])
+        nothing_new = by_step[(engine, "incremental floor")]
+        assert nothing_new["ratio"] == pytest.approx(nothing_new["seconds"] / full["seconds"])
+        assert nothing_new["figure"] == incremental["figure"]  # the same nodes, no new rows
         floor = by_step[(engine, "build floor")]
         assert full["ratio"] == pytest.approx(full["seconds"] / floor["seconds"])
         assert by_step[(engine, "pipeline flow")]["figure"].startswith("orchestration")

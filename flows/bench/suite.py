@@ -1,5 +1,6 @@
-"""The benchmark suite: one engine's load, full build, incremental build and flow overhead,
-each next to its baseline measured in the same run, with the peak memory of every step.
+"""The benchmark suite: one engine's load, full build, incremental build (and an incremental
+build with nothing new, its floor) and flow overhead, each next to its baseline measured in the
+same run, with the peak memory of every step.
 
 Every step runs in a child process (flows.bench.measure), so its peak RSS is its own. The
 data is one simulated history of DAYS days: all but the last day is loaded and fully built,
@@ -71,7 +72,9 @@ def generate_history(files_dir: Path, events: int, progress: Progress) -> None:
 
 
 def bench_engine(target: Target, files_dir: Path, workdir: Path, progress: Progress) -> EngineRun:
-    """Load, build fully, run the floor, add the last day and build incrementally."""
+    """Load, build fully, run the floor, add the last day and build incrementally, then build
+    incrementally once more with nothing new: what every incremental build pays before its
+    new rows (dbt's start, its nodes and tests, the tables rebuilt whole)."""
     base, last_day = split_last_day(files_dir)
     engine = target.name
     dbt_target = workdir / "target"
@@ -89,6 +92,9 @@ def bench_engine(target: Target, files_dir: Path, workdir: Path, progress: Progr
     added = sum(r.rows for r in load_files(target, last_day) if r.source == "web_events")
     progress(f"[{engine}] incremental dbt build after +{added:,} web events ...")
     incremental = measured(lambda: _dbt(target, False, dbt_target))
+    # after the measured incremental build, so that it cannot warm anything for that one
+    progress(f"[{engine}] incremental dbt build with nothing new (the incremental floor) ...")
+    unchanged = measured(lambda: _dbt(target, False, dbt_target))
 
     rows = [
         Row(
@@ -140,6 +146,16 @@ def bench_engine(target: Target, files_dir: Path, workdir: Path, progress: Progr
             incremental.seconds / full.seconds,
             "full build",
             "ratio <= 0.10",
+        ),
+        Row(
+            engine,
+            "incremental floor (nothing new)",
+            unchanged.seconds,
+            unchanged.peak_rss_mb,
+            f"{unchanged.value[0]} nodes",
+            unchanged.seconds / full.seconds,
+            "full build",
+            "",
         ),
     ]
     return EngineRun(rows, incremental.value[1])
