@@ -10,6 +10,18 @@ import pytest
 
 from flows.engine import ShoplogError, Target, scratch_postgres_database
 
+# The longest modules (measured with --durations), started first: the two workers hand out
+# whole modules in collection order, and one started last would run alone at the end.
+LONGEST_FIRST = ("test_spark.py", "test_core.py", "test_bench.py", "test_ml.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module keeps its own order
+
 
 @contextlib.contextmanager
 def _fresh_pg_database() -> Iterator[Target]:
