@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from flows.engine import ShoplogError, Target, scratch_postgres_database
 
-# The longest modules (measured with --durations), started first: the two workers hand out
-# whole modules in collection order, and one started last would run alone at the end.
-LONGEST_FIRST = ("test_spark.py", "test_core.py", "test_bench.py", "test_ml.py")
+# The longest modules (measured with --durations), started first: the two xdist workers take
+# whole modules in collection order (--no-loadscope-reorder), and a long one started last
+# would run alone at the end.
+LONGEST_FIRST = (
+    "test_core.py",
+    "test_spark.py",
+    "test_bench.py",
+    "test_faults.py",
+    "test_ml.py",
+    "test_quality.py",
+    "test_cli.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # an xdist worker
+        # Its __main__ (python -c) has neither __spec__ nor __file__: pyspark.sql.connect, which
+        # Great Expectations imports, takes that for a doctest run and calls sys.exit(0).
+        main = sys.modules["__main__"]
+        if main.__spec__ is None and not hasattr(main, "__file__"):
+            main.__file__ = "<pytest-xdist worker>"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
