@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from engines import per_engine, scratch_duckdb
-from warehouse_queries import query, scalar
+from warehouse_queries import execute, query, scalar
 
 from flows.alerts import quarantine_alerts, read_alerts
 from flows.dbt_runner import run_dbt
@@ -394,15 +394,6 @@ def test_build_tests_read_only_the_new_rows_of_log_models(wh: Target, tmp_path: 
             finally:
                 conn.close()
     assert not_null_passes(None)
-
-
-def execute(target: Target, sql: str) -> None:
-    conn = connect(target)
-    try:
-        conn.cursor().execute(sql)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def test_replay_reports_a_tampered_table(wh: Target) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from engines import per_engine
+from warehouse_queries import execute, query
 
-from flows.dbt_runner import default_target_path
+from flows.dbt_runner import default_target_path, run_dbt
 from flows.docs_site import generate_site
 from flows.engine import ShoplogError, Target
 from flows.pipeline import build
@@ -19,6 +21,15 @@ def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Target:
     target = Target("duckdb", duckdb_path=tmp_path_factory.mktemp("docs") / "w.duckdb")
     build(target)  # an empty log builds every relation, empty
     return target
+
+
+@pytest.fixture(scope="module")
+def pg_empty_warehouse(pg_target_module: Target) -> Target:
+    build(pg_target_module)
+    return pg_target_module
+
+
+empty = per_engine("empty", "empty_warehouse", "pg_empty_warehouse")
 
 
 def test_a_column_missing_from_the_yaml_fails_the_build(empty_warehouse: Target) -> None:
@@ -83,3 +94,78 @@ def test_exposures_show_their_upstream_models(empty_warehouse: Target) -> None:
             todo.extend(parents.get(node, []))
     assert "model.shoplog.stg_web__events" in seen
     assert "source.shoplog.web.web_events" in seen
+
+
+# the comments persist_docs writes, read back from each engine's catalog: (relation, column or
+# '' for the relation itself) -> comment
+COMMENTS_SQL = {
+    "duckdb": """
+        select schema_name || '.' || table_name, '', comment from duckdb_tables()
+        union all select schema_name || '.' || view_name, '', comment from duckdb_views()
+        union all select schema_name || '.' || table_name, column_name, comment
+        from duckdb_columns()
+    """,
+    "postgres": """
+        select n.nspname || '.' || c.relname, coalesce(a.attname, ''),
+            coalesce(col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class'))
+        from pg_class as c
+        inner join pg_namespace as n on c.relnamespace = n.oid
+        left join lateral (
+            select '' as attname, 0 as attnum
+            union all
+            select attname, attnum from pg_attribute
+            where attrelid = c.oid and attnum > 0 and not attisdropped
+        ) as a on true
+        where c.relkind in ('r', 'v')
+    """,
+}
+
+
+def warehouse_comments(target: Target) -> dict[tuple[str, str], str]:
+    rows = query(target, COMMENTS_SQL[target.name])
+    return {(relation, column): comment or "" for relation, column, comment in rows}
+
+
+def yaml_docs(target: Target) -> dict[tuple[str, str], str]:
+    """What every built model's relation and columns should say, from the manifest."""
+    manifest = json.loads((default_target_path(target) / "manifest.json").read_text())
+    docs: dict[tuple[str, str], str] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["config"]["materialized"] != "ephemeral":
+            relation = f"{node['schema']}.{node['alias']}"
+            docs[(relation, "")] = node["description"]
+            for column in node["columns"].values():
+                docs[(relation, column["name"])] = column["description"]
+    return docs
+
+
+def comment_statements(target: Target, select: str, tmp_path: Path) -> list[str]:
+    """The comment statements of `dbt run --select <select>`, from dbt's debug log."""
+    target_path = tmp_path / target.name
+    result = run_dbt(
+        ["run", "--select", select],
+        target,
+        target_path=target_path,
+        env={"DBT_LOG_LEVEL_FILE": "debug"},
+    )
+    assert result.ok, result.failure_summary()
+    log = (target_path / "logs" / "dbt.log").read_text()
+    return [line.strip() for line in log.splitlines() if line.strip().startswith("comment on")]
+
+
+def test_the_warehouse_comments_are_the_yaml_docs_and_only_changed_ones_are_written(
+    empty: Target, tmp_path: Path
+) -> None:
+    wanted = yaml_docs(empty)
+    assert len(wanted) > 400
+    have = warehouse_comments(empty)
+    assert {key: have.get(key) for key in wanted} == wanted
+
+    # an incremental model whose comments are all current: nothing is written again
+    assert comment_statements(empty, "stg_web__events", tmp_path) == []
+    # a stale comment (as after its YAML changed) is written again, and only that one
+    stale = "comment on column staging.stg_web__events.event_id is 'stale'"
+    execute(empty, stale)
+    written = comment_statements(empty, "stg_web__events", tmp_path)
+    assert len(written) == 1 and 'stg_web__events".event_id is' in written[0]
+    assert warehouse_comments(empty) == have

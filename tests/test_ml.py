@@ -22,11 +22,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from engines import load_and_dbt_build, per_engine, scratch_duckdb, source_files
-from warehouse_queries import query, scalar
+from warehouse_queries import execute, query, scalar
 
 from flows.cli import main
 from flows.dbt_runner import run_dbt
-from flows.engine import ShoplogError, Target, connect, pg_settings, project_root
+from flows.engine import ShoplogError, Target, pg_settings, project_root
 from flows.generate import generate
 from flows.load import load_files
 from flows.ml.config import FEATURES, load_config
@@ -133,17 +133,6 @@ def copy_of(target: Target, tmp_path: Path) -> Iterator[Target]:
                 cur.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
     finally:
         admin.close()
-
-
-def execute(target: Target, *statements: str) -> None:
-    conn = connect(target)
-    try:
-        cur = conn.cursor()
-        for statement in statements:
-            cur.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def shoplog(

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 from engines import ENGINES, scratch_duckdb
+from warehouse_queries import execute
 
 from flows.alerts import read_alerts
-from flows.engine import ShoplogError, Target, connect, pg_settings
+from flows.engine import ShoplogError, Target, pg_settings
 from flows.generate import generate
 from flows.load import load_files
 from flows.quality import (
@@ -124,17 +125,6 @@ def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     built = request.getfixturevalue("duck_built" if request.param == "duckdb" else "pg_built")
     with scratch_copy(built, tmp_path) as target:
         yield target
-
-
-def execute(target: Target, *statements: str) -> None:
-    conn = connect(target)
-    try:
-        cur = conn.cursor()
-        for statement in statements:
-            cur.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def failed_suites(report: QualityReport) -> dict[str, set[str]]:

@@ -1,4 +1,5 @@
-"""Reading a test warehouse: rows of a query through a read-only connection, on any engine."""
+"""Reading a test warehouse (rows of a query, through a read-only connection) and writing to it
+(statements in one transaction), on any engine."""
 
 from __future__ import annotations
 
@@ -20,3 +21,15 @@ def query(target: Target, sql: str) -> list[tuple]:
 def scalar(target: Target, sql: str) -> object:
     """The first column of the first row of a query."""
     return query(target, sql)[0][0]
+
+
+def execute(target: Target, *statements: str) -> None:
+    """Run the statements in one transaction and commit."""
+    conn = connect(target)
+    try:
+        cur = conn.cursor()
+        for statement in statements:
+            cur.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
