@@ -227,6 +227,18 @@ def connect(target: Target, read_only: bool = False) -> Any:
     return conn
 
 
+def execute(target: Target, *statements: str) -> None:
+    """Run the statements in one transaction and commit (writers hold writer_lock first)."""
+    conn = connect(target)
+    try:
+        cur = conn.cursor()
+        for statement in statements:
+            cur.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def list_relations(target: Target) -> set[tuple[str, str]]:
     """(schema, name) of every table and view in the shoplog schemas."""
     conn = connect(target, read_only=True)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from flows.engine import Target, connect
+from flows.engine import Target, connect, execute
+
+__all__ = ["execute", "query", "scalar"]
 
 
 def query(target: Target, sql: str) -> list[tuple]:
@@ -21,15 +23,3 @@ def query(target: Target, sql: str) -> list[tuple]:
 def scalar(target: Target, sql: str) -> object:
     """The first column of the first row of a query."""
     return query(target, sql)[0][0]
-
-
-def execute(target: Target, *statements: str) -> None:
-    """Run the statements in one transaction and commit."""
-    conn = connect(target)
-    try:
-        cur = conn.cursor()
-        for statement in statements:
-            cur.execute(statement)
-        conn.commit()
-    finally:
-        conn.close()

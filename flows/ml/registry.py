@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flows.engine import ShoplogError, Target, connect, list_relations, writer_lock
+from flows.engine import ShoplogError, Target, connect, execute, list_relations, writer_lock
 
 ALIASES = ("champion", "challenger", "shadow")
 DDL = (
@@ -249,14 +249,7 @@ class Registry:
 
 def ensure_tables(target: Target) -> None:
     with writer_lock(target):
-        conn = connect(target)
-        try:
-            cur = conn.cursor()
-            for statement in DDL:
-                cur.execute(statement)
-            conn.commit()
-        finally:
-            conn.close()
+        execute(target, *DDL)
 
 
 @contextmanager
