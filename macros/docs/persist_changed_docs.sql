@@ -1,7 +1,7 @@
 {#- persist_docs (dbt_project.yml) writes the YAML descriptions as the warehouse's comments.
     dbt's own version reads the relation's columns twice and comments every column again after
-    every build, incremental or not: at ~50 models that was about a fifth of a nothing-new
-    incremental build on DuckDB. This one reads the current comments in one query and writes
+    every build, incremental or not: about a tenth of a nothing-new incremental build at 50 k
+    events, on DuckDB and on PostgreSQL. This one reads the current comments in one query, writes
     only those that differ, so an incremental model's comments are written when it is created
     or its docs change, and a rebuilt table's all at once. Overrides dbt's dispatch of
     persist_docs on DuckDB and PostgreSQL (Spark keeps dbt-spark's). -#}
