@@ -1,6 +1,8 @@
 -- Braintree sale lines in the shape every channel's order lines share before they are
 -- unioned: one row per line of each sale transaction (source_order_id is the sale's
 -- transaction id, as in int_braintree_orders_prepared).
+-- A view: a renaming of staging's lines, read once by int_order_lines_unioned.
+{{ config(materialized='view') }}
 with
 
 transaction_lines as (

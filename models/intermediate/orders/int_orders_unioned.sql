@@ -2,7 +2,12 @@
 -- column name (a column one channel lacks is null for its rows), with a surrogate order_key
 -- and the net in US dollars. One row per Shopify order and per Braintree sale transaction.
 -- A table, not a view: seven models and twenty tests read it, and each read of a view would
--- compute the union again.
+-- compute the union again. Incremental: a run replaces the orders the prepared models changed
+-- in batches it has not seen (their last_batch_id). A change of the fx_rates seed needs a
+-- full refresh, as a change of the SQL does.
+{{ config(**shoplog.log_incremental_config(
+    unique_key='order_key', batch_column='last_batch_id',
+    on_schema_change='append_new_columns')) }}
 with
 
 unioned as (
@@ -40,7 +45,12 @@ select
     unioned.shopify_customer_id,
     unioned.braintree_customer_id,
     unioned.anonymous_id,
-    unioned._source_relation
+    unioned._source_relation,
+    unioned.last_batch_id
 from unioned
 left join fx_rates
     on unioned.currency = fx_rates.currency
+where
+    {{ shoplog.unseen_batches(
+        batch_column='unioned.last_batch_id', built_column='last_batch_id'
+    ) }}

@@ -1,5 +1,7 @@
 -- Shopify order lines in the shape every channel's order lines share before they are
 -- unioned: one row per line of each order's current state.
+-- A view: a renaming of staging's lines, read once by int_order_lines_unioned.
+{{ config(materialized='view') }}
 with
 
 order_lines as (
