@@ -655,12 +655,24 @@ def test_an_incremental_run_resessionizes_from_the_first_session_a_new_event_cha
     assert load_events("2099-02-03", 40) == [(1, at[0], 4)]
 
 
+# the models between a Shopify order's versions and its lines in the marts
+ORDER_CHAIN = (
+    "stg_shopify__order_lines",
+    "int_shopify_orders_prepared",
+    "int_orders_unioned",
+    "int_order_lines_unioned",
+    "fct_order_lines",
+)
+
+
 def test_an_incremental_run_replaces_the_lines_of_an_order_whose_new_version_has_fewer(
     wh: Target, tmp_path: Path
 ) -> None:
-    """stg_shopify__order_lines rebuilds only the orders with a new current version, and an
-    order whose new version has one line left, or none, keeps exactly that: the same lines
-    a full refresh gives. (Last in the module: the new versions change two orders' state.)"""
+    """The order models rebuild only the orders with a new current version, and an order whose
+    new version has one line left, or none, keeps exactly that in every line model: the same
+    lines a full refresh gives. An order with no new version is not rewritten: a value changed
+    behind dbt's back stays until a full refresh. (Last in the module: the new versions change
+    two orders' state.)"""
     two_lines = query(
         wh,
         "select order_id from staging.stg_shopify__order_lines"
@@ -686,19 +698,58 @@ def test_an_incremental_run_replaces_the_lines_of_an_order_whose_new_version_has
         lines.append(json.dumps(version))
     extra = tmp_path / "shopify_orders_2099-01-01.jsonl"
     extra.write_text("\n".join(lines) + "\n")
+    # A sale no new batch touches, changed behind dbt's back in an order model and in a line
+    # model: an incremental build must leave both as they are.
+    sale = scalar(
+        wh, "select min(source_order_id) from marts.fct_order_lines where channel = 'marketplace'"
+    )
+    tampered = {"intermediate.int_orders_unioned": "order_name", "marts.fct_order_lines": "title"}
+    execute(
+        wh,
+        *(
+            f"update {relation} set {column} = 'tampered'"
+            f" where channel = 'marketplace' and source_order_id = '{sale}'"
+            for relation, column in tampered.items()
+        ),
+    )
     load_files(wh, [extra])
-    build(wh, select="+stg_shopify__order_lines")
+    build(wh, select="+fct_order_lines")
 
-    def lines_of(order_id: int) -> int:
-        return scalar(
-            wh, f"select count(*) from staging.stg_shopify__order_lines where order_id = {order_id}"
+    def lines_of(order_id: int) -> tuple[int, ...]:
+        return tuple(
+            scalar(wh, f"select count(*) from {relation} where {column} = {value}")
+            for relation, column, value in (
+                ("staging.stg_shopify__order_lines", "order_id", order_id),
+                ("intermediate.int_order_lines_unioned", "source_order_id", f"'{order_id}'"),
+                ("marts.fct_order_lines", "source_order_id", f"'{order_id}'"),
+            )
         )
 
-    assert (lines_of(fewer), lines_of(emptied)) == (1, 0)
-    every_line = "select * from staging.stg_shopify__order_lines order by order_id, line_position"
-    incremental = query(wh, every_line)
-    build(wh, select="stg_shopify__order_lines", full_refresh=True)
-    assert query(wh, every_line) == incremental
+    def tampered_rows() -> list[bool]:
+        return [
+            bool(scalar(wh, f"select count(*) from {relation} where {column} = 'tampered'"))
+            for relation, column in tampered.items()
+        ]
+
+    assert (lines_of(fewer), lines_of(emptied)) == ((1, 1, 1), (0, 0, 0))
+    assert tampered_rows() == [True, True]
+    changed = f"channel = 'online_store' and source_order_id in ('{fewer}', '{emptied}')"
+    rows = {
+        "staging.stg_shopify__order_lines": "true order by order_id, line_position",
+        "intermediate.int_orders_unioned": f"{changed} order by order_key",
+        "intermediate.int_order_lines_unioned": f"{changed} order by order_line_key",
+        "marts.fct_order_lines": f"{changed} order by order_line_key",
+    }
+    incremental = {
+        relation: query(wh, f"select * from {relation} where {where}")
+        for relation, where in rows.items()
+    }
+    build(wh, select=" ".join(ORDER_CHAIN), full_refresh=True)
+    assert tampered_rows() == [False, False]
+    for relation, where in rows.items():
+        assert query(wh, f"select * from {relation} where {where}") == incremental[relation], (
+            relation
+        )
 
 
 class _Hanging(BaseHTTPRequestHandler):
