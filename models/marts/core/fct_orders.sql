@@ -1,6 +1,14 @@
 -- One row per order of every sales channel (a Shopify order, a Braintree sale transaction),
 -- with its revenue under the finance rules, its line counts, the customer behind it (identity
 -- graph) and the browser that bought it.
+-- Incremental: a row depends on its order (int_orders_unioned), the order's lines, which change
+-- only with the order, and its customer (int_order_customers). A run recomputes the orders
+-- changed in batches it has not seen (their last_batch_id) and the orders whose customer is no
+-- longer the one built: identities merge and split, so the customer of an old order can change
+-- without any new row of its own. Orders never disappear, so nothing is deleted.
+{{ config(**shoplog.log_incremental_config(
+    unique_key='order_key', batch_column='last_batch_id',
+    on_schema_change='append_new_columns')) }}
 with
 
 orders as (
@@ -15,12 +23,31 @@ order_customers as (
     select * from {{ ref('int_order_customers') }}
 ),
 
+{% if is_incremental() -%}
+changed_orders as (
+    select order_key
+    from orders
+    where {{ shoplog.unseen_batches(batch_column='last_batch_id') }}
+    union
+    select order_customers.order_key
+    from order_customers
+    inner join {{ this }} as built
+        on order_customers.order_key = built.order_key
+    where
+        order_customers.customer_key != built.customer_key
+        or (order_customers.customer_key is null) != (built.customer_key is null)
+),
+
+{% endif -%}
 line_totals as (
     select
         order_key,
         count(*) as line_count,
         sum(quantity) as units
     from order_lines
+    {%- if is_incremental() %}
+    where order_key in (select changed_orders.order_key from changed_orders)
+    {%- endif %}
     group by order_key
 )
 
@@ -43,9 +70,13 @@ select
     cast(orders.net_amount_usd as decimal(18, 2)) as net_amount_usd,
     cast(coalesce(line_totals.line_count, 0) as bigint) as line_count,
     cast(coalesce(line_totals.units, 0) as bigint) as units,
-    cast(orders.anonymous_id as {{ dbt.type_string() }}) as anonymous_id
+    cast(orders.anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
+    cast(orders.last_batch_id as bigint) as last_batch_id
 from orders
 left join line_totals
     on orders.order_key = line_totals.order_key
 left join order_customers
     on orders.order_key = order_customers.order_key
+{%- if is_incremental() %}
+where orders.order_key in (select changed_orders.order_key from changed_orders)
+{%- endif %}
