@@ -88,26 +88,31 @@ def test_builds_leave_code_tests_to_quality_unless_asked(tmp_path: Path, unit_te
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(("own", "expected"), [(None, "1.1"), ("-c random_page_cost=2", "2")])
-def test_dbt_plans_postgres_for_cheap_random_reads_unless_the_user_says_otherwise(
+@pytest.mark.parametrize(
+    ("own", "expected"),
+    [(None, ("1.1", "off")), ("-c random_page_cost=2 -c jit=on", ("2", "on"))],
+)
+def test_dbt_plans_postgres_for_index_reads_without_jit_unless_the_user_says_otherwise(
     pg_target: Target,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     own: str | None,
-    expected: str,
+    expected: tuple[str, str],
 ) -> None:
-    """dbt's sessions look rows up through indexes (random_page_cost 1.1, engine.py); a
-    PGOPTIONS of the user's own still wins."""
+    """dbt's sessions look rows up through indexes (random_page_cost 1.1) and compile no query
+    to machine code (jit off; engine.py); a PGOPTIONS of the user's own still wins."""
     if own is None:
         monkeypatch.delenv("PGOPTIONS", raising=False)
     else:
         monkeypatch.setenv("PGOPTIONS", own)
-    inline = "select current_setting('random_page_cost') as cost"
+    inline = "select current_setting('random_page_cost') as cost, current_setting('jit') as jit"
     result = run_dbt(
         ["show", "--inline", inline, "--output", "json"], pg_target, target_path=tmp_path / "t"
     )
     assert result.ok, result.output_tail
-    assert f'"cost": "{expected}"' in result.output_tail, result.output_tail
+    cost, jit = expected
+    assert f'"cost": "{cost}"' in result.output_tail, result.output_tail
+    assert f'"jit": "{jit}"' in result.output_tail, result.output_tail
 
 
 def _node(kind: str, materialized: str, *parents: str) -> dict:

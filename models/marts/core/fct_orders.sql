@@ -33,9 +33,7 @@ changed_orders as (
     from order_customers
     inner join {{ this }} as built
         on order_customers.order_key = built.order_key
-    where
-        order_customers.customer_key != built.customer_key
-        or (order_customers.customer_key is null) != (built.customer_key is null)
+    where order_customers.customer_key is distinct from built.customer_key
 ),
 
 {% endif -%}
