@@ -742,6 +742,69 @@ def test_an_incremental_run_resessionizes_from_the_first_session_a_new_event_cha
     assert load_events("2099-02-03", 40) == [(1, at[0], 4)]
 
 
+def test_an_incremental_run_keeps_each_orders_earliest_purchase_event_as_a_rebuild_does(
+    wh: Target, tmp_path: Path
+) -> None:
+    """int_order_first_purchase_events folds new purchase events into the kept earliest one
+    per order, without reading old events again: a late event older than the kept one wins.
+    When a new batch redelivers the kept event itself, with an earlier received_at and so
+    replacing it in staging (here with another client_ts), the order is computed again from
+    all its events. Either way the rows equal a full refresh's."""
+    noon = datetime.combine(
+        scalar(wh, "select cast(max(client_ts) as date) from staging.stg_web__events"),
+        datetime.min.time(),
+    ) + timedelta(hours=12)
+    tag = uuid.uuid4().hex[:8]
+    late, redelivered = f"#late-{tag}", f"#redelivered-{tag}"
+
+    def purchase(event_id: str, order_ref: str, minutes: int, received_minutes: float) -> str:
+        return json.dumps(
+            {
+                "event_id": event_id,
+                "event_type": "purchase",
+                "anonymous_id": f"browser-{event_id}",
+                "user_email": f"{event_id}@example.com",
+                "sku": "SKU-1",
+                "price": "10.00",
+                "quantity": 1,
+                "order_ref": order_ref,
+                "client_ts": (noon + timedelta(minutes=minutes)).isoformat() + "Z",
+                "received_at": (noon + timedelta(minutes=received_minutes)).isoformat() + "Z",
+            }
+        )
+
+    ids = {name: f"{name}-{tag}" for name in ("a", "b", "c", "d", "e")}
+    first_rows = [
+        purchase(ids["a"], late, 0, 1),
+        purchase(ids["b"], late, 5, 6),
+        purchase(ids["c"], redelivered, 0, 1),
+        purchase(ids["d"], redelivered, 10, 11),
+    ]
+    later_rows = [
+        # older than the kept event of its order: it takes its place
+        purchase(ids["e"], late, -5, 30),
+        # the kept event again, received earlier than the copy staging holds, at another time
+        purchase(ids["c"], redelivered, 20, 0.5),
+    ]
+    sql = (
+        "select order_ref, anonymous_id, event_id, last_batch_id"
+        " from intermediate.int_order_first_purchase_events"
+        f" where order_ref in ('{late}', '{redelivered}') order by order_ref"
+    )
+    for day, rows in (("2099-03-01", first_rows), ("2099-03-02", later_rows)):
+        path = tmp_path / f"web_events_{day}.jsonl"
+        path.write_text("\n".join(rows) + "\n")
+        load_files(wh, [path])
+        build(wh, select="+int_order_first_purchase_events")
+    incremental = query(wh, sql)
+    assert [(ref, event_id) for ref, _, event_id, _ in incremental] == [
+        (late, ids["e"]),
+        (redelivered, ids["d"]),
+    ]
+    build(wh, select="int_order_first_purchase_events", full_refresh=True)
+    assert query(wh, sql) == incremental
+
+
 # the models between a Shopify order's versions and its lines in the marts
 ORDER_CHAIN = (
     "stg_shopify__order_lines",

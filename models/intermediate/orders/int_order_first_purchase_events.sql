@@ -1,17 +1,46 @@
 -- The browser that bought each order: for every order name a web purchase event names
 -- (order_ref), the earliest such event (by client_ts, then event_id in byte order).
--- Incremental: a run recomputes only the order names that purchase events in batches it has
--- not seen name, from every purchase event of those names, so it keeps what a full rebuild
--- keeps (a late event older than the kept one replaces it) without scanning for the first
--- purchase of every order again.
+-- Incremental: the earliest of all an order's events is the earlier of the one kept and the
+-- earliest new one, so a run reads only the events of batches it has not seen and the kept
+-- rows of the orders they name (a late event older than the kept one replaces it), never the
+-- purchase events of every order again. One exception: when a new batch redelivers the kept
+-- event itself, staging may have replaced it with the new copy, so that order is computed
+-- again from all its purchase events.
 {{ config(**shoplog.log_incremental_config(
     unique_key='order_ref', batch_column='last_batch_id')) }}
+{%- set incremental = is_incremental() %}
+{%- if incremental %}
+{%- set unseen = shoplog.unseen_batches(built_column='last_batch_id') %}
+{%- set redelivered_first_event %}
+select 1 from {{ this }}
+where event_id in (select event_id from {{ ref('stg_web__events') }} where {{ unseen }})
+limit 1
+{%- endset %}
+{#- asked before the model's query, so that a usual run reads no old purchase event -#}
+{%- set rescan = execute and run_query(redelivered_first_event) | length > 0 %}
+{#- the events read: those of new batches, and all those of the redelivered orders -#}
+{%- set read_events = unseen ~ (
+    ' or order_ref in (select redelivered_orders.order_ref from redelivered_orders)'
+    if rescan else '') %}
+{%- endif %}
 with
 
 web_events as (
     select * from {{ ref('stg_web__events') }}
 ),
 
+{% if incremental -%}
+redelivered_orders as (
+    -- orders whose kept event a new batch delivers again (staging may now hold the new copy)
+    select order_ref
+    from {{ this }}
+    where event_id in (
+        select web_events.event_id from web_events
+        where {{ unseen }}
+    )
+),
+
+{% endif -%}
 purchase_events as (
     select
         order_ref,
@@ -20,14 +49,26 @@ purchase_events as (
         event_id,
         _batch_id
     from web_events
-    where event_type = 'purchase' and order_ref is not null
+    where
+        event_type = 'purchase' and order_ref is not null
+        {%- if incremental %}
+        and ({{ read_events }})
+        {%- endif %}
 ),
 
-{% if is_incremental() -%}
-touched_orders as (
-    select distinct order_ref
-    from purchase_events
-    where {{ shoplog.unseen_batches(built_column='last_batch_id') }}
+{% if incremental -%}
+kept_first_events as (
+    -- the built row of each order a new event names, as the event it holds
+    select
+        order_ref,
+        anonymous_id,
+        purchased_at as client_ts,
+        event_id,
+        last_batch_id as _batch_id
+    from {{ this }}
+    where
+        order_ref in (select purchase_events.order_ref from purchase_events)
+        and order_ref not in (select redelivered_orders.order_ref from redelivered_orders)
 ),
 
 {% endif -%}
@@ -35,10 +76,13 @@ candidates as (
     select
         *,
         max(_batch_id) over (partition by order_ref) as last_batch_id
-    from purchase_events
-    {%- if is_incremental() %}
-    where order_ref in (select touched_orders.order_ref from touched_orders)
-    {%- endif %}
+    from (
+        select * from purchase_events
+        {%- if incremental %}
+        union all
+        select * from kept_first_events
+        {%- endif %}
+    ) as events
 ),
 
 first_events as (
