@@ -11,13 +11,13 @@
 {%- set incremental = is_incremental() %}
 {%- if incremental %}
 {%- set unseen = shoplog.unseen_batches(built_column='last_batch_id') %}
-{%- set redelivered_first_event %}
-select 1 from {{ this }}
+{#- asked before the model's query, so that a usual run reads no old purchase event (a count,
+    not `limit 1`: PostgreSQL answered that one by probing the events' index once per kept row) -#}
+{%- set redelivered_first_events %}
+select count(*) from {{ this }}
 where event_id in (select event_id from {{ ref('stg_web__events') }} where {{ unseen }})
-limit 1
 {%- endset %}
-{#- asked before the model's query, so that a usual run reads no old purchase event -#}
-{%- set rescan = execute and run_query(redelivered_first_event) | length > 0 %}
+{%- set rescan = execute and run_query(redelivered_first_events).columns[0].values()[0] > 0 %}
 {#- the events read: those of new batches, and all those of the redelivered orders -#}
 {%- set read_events = unseen ~ (
     ' or order_ref in (select redelivered_orders.order_ref from redelivered_orders)'
@@ -25,7 +25,9 @@ limit 1
 {%- endif %}
 with
 
-web_events as (
+-- read twice on an incremental run: inlined, so that PostgreSQL reads the new batches through
+-- the batch index instead of copying every event to a temporary CTE first
+web_events as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('stg_web__events') }}
 ),
 
