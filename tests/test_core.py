@@ -90,7 +90,8 @@ def test_the_second_phase_really_holds_cross_batch_duplicates_and_late_events(
 def test_postgres_plans_every_model_from_fresh_statistics(pg_wh: Target) -> None:
     """Every table a model writes is analyzed when it is first written (autovacuum would come
     too late for the next model's planner); only the loader's raw tables and the seeds are
-    not. Later builds of an incremental model: see the test after the next ones."""
+    not. Later builds of an incremental model: see
+    test_postgres_analyzes_an_incremental_model_only_when_enough_of_it_changed."""
     seeds = {p.stem for p in (project_root() / "seeds").glob("*.csv")}
     never = query(
         pg_wh,
