@@ -88,10 +88,8 @@ def test_the_second_phase_really_holds_cross_batch_duplicates_and_late_events(
 
 @pytest.mark.postgres
 def test_postgres_plans_every_model_from_fresh_statistics(pg_wh: Target) -> None:
-    """Every table a model writes is analyzed when it is first written (autovacuum would come
-    too late for the next model's planner); only the loader's raw tables and the seeds are
-    not. Later builds of an incremental model: see
-    test_postgres_analyzes_an_incremental_model_only_when_enough_of_it_changed."""
+    """Every table a model writes is analyzed as it is written (autovacuum would come too
+    late for the next model's planner); only the loader's raw tables and the seeds are not."""
     seeds = {p.stem for p in (project_root() / "seeds").glob("*.csv")}
     never = query(
         pg_wh,
@@ -805,44 +803,6 @@ def test_an_incremental_run_keeps_each_orders_earliest_purchase_event_as_a_rebui
     ]
     build(wh, select="int_order_first_purchase_events", full_refresh=True)
     assert query(wh, sql) == incremental
-
-
-@pytest.mark.postgres
-def test_postgres_analyzes_an_incremental_model_only_when_enough_of_it_changed(
-    pg_wh: Target, tmp_path: Path
-) -> None:
-    """A build that adds a handful of events leaves the statistics of the big incremental
-    models as they are (under autovacuum's own threshold: 50 rows and a tenth of the table),
-    while the tables rebuilt whole are analyzed as they are written, and an incremental model
-    built again from scratch is analyzed too."""
-    stats = (
-        "select relname, analyze_count from pg_stat_user_tables"
-        " where schemaname || '.' || relname in"
-        " ('staging.base_web__events', 'staging.stg_web__events', 'marts.fct_sessions',"
-        " 'intermediate.int_identity_nodes')"
-    )
-    newest = scalar(pg_wh, "select max(client_ts) from staging.stg_web__events")
-    event = {
-        "event_id": str(uuid.uuid4()),
-        "event_type": "page_view",
-        "anonymous_id": str(uuid.uuid4()),
-        "client_ts": f"{newest.isoformat()}Z",
-        "page_url": "https://shop.example.com/",
-    }
-    path = tmp_path / "web_events_2099-04-01.jsonl"
-    path.write_text(json.dumps(event) + "\n")
-    load_files(pg_wh, [path])
-    before = dict(query(pg_wh, stats))
-    build(pg_wh, select="+fct_sessions +int_identity_nodes")
-    after = dict(query(pg_wh, stats))
-    added = f"select count(*) from staging.stg_web__events where event_id = '{event['event_id']}'"
-    assert scalar(pg_wh, added) == 1
-    unchanged = {"base_web__events", "stg_web__events", "fct_sessions"}
-    assert {name: after[name] for name in unchanged} == {name: before[name] for name in unchanged}
-    # a table model is a new table on every build: its first analyze is this build's
-    assert after["int_identity_nodes"] == 1
-    build(pg_wh, select="fct_sessions", full_refresh=True)
-    assert dict(query(pg_wh, stats))["fct_sessions"] == 1
 
 
 # the models between a Shopify order's versions and its lines in the marts
