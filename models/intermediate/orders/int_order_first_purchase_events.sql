@@ -11,13 +11,16 @@
 {%- set incremental = is_incremental() %}
 {%- if incremental %}
 {%- set unseen = shoplog.unseen_batches(built_column='last_batch_id') %}
-{#- asked before the model's query, so that a usual run reads no old purchase event (a count,
-    not `limit 1`: PostgreSQL answered that one by probing the events' index once per kept row) -#}
-{%- set redelivered_first_events %}
-select count(*) from {{ this }}
+{#- the orders whose kept event a new batch delivers again (staging may now hold the new copy) -#}
+{%- set redelivered_orders_sql %}
+select order_ref from {{ this }}
 where event_id in (select event_id from {{ ref('stg_web__events') }} where {{ unseen }})
 {%- endset %}
-{%- set rescan = execute and run_query(redelivered_first_events).columns[0].values()[0] > 0 %}
+{#- asked before the model's query, so that a usual run reads no old purchase event (a count,
+    not `limit 1`: PostgreSQL answered that one by probing the events' index once per kept row) -#}
+{%- set rescan = execute and run_query(
+    'select count(*) from (' ~ redelivered_orders_sql ~ ') as redelivered'
+).columns[0].values()[0] > 0 %}
 {#- the events read: those of new batches, and all those of the redelivered orders -#}
 {%- set read_events = unseen ~ (
     ' or order_ref in (select redelivered_orders.order_ref from redelivered_orders)'
@@ -25,21 +28,13 @@ where event_id in (select event_id from {{ ref('stg_web__events') }} where {{ un
 {%- endif %}
 with
 
--- read twice on an incremental run: inlined, so that PostgreSQL reads the new batches through
--- the batch index instead of copying every event to a temporary CTE first
-web_events as {{ shoplog.inlined_cte() }}(
+web_events as (
     select * from {{ ref('stg_web__events') }}
 ),
 
 {% if incremental -%}
 redelivered_orders as (
-    -- orders whose kept event a new batch delivers again (staging may now hold the new copy)
-    select order_ref
-    from {{ this }}
-    where event_id in (
-        select web_events.event_id from web_events
-        where {{ unseen }}
-    )
+    {{ redelivered_orders_sql }}
 ),
 
 {% endif -%}
