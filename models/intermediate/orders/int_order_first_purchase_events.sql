@@ -21,10 +21,11 @@ where event_id in (select event_id from {{ ref('stg_web__events') }} where {{ un
 {%- set rescan = execute and run_query(
     'select count(*) from (' ~ redelivered_orders_sql ~ ') as redelivered'
 ).columns[0].values()[0] > 0 %}
-{#- the events read: those of new batches, and all those of the redelivered orders -#}
-{%- set read_events = unseen ~ (
-    ' or order_ref in (select redelivered_orders.order_ref from redelivered_orders)'
-    if rescan else '') %}
+{#- the events read: those of new batches, and all those of the redelivered orders; their kept
+    rows are not (nothing to add or exclude when no order was redelivered) -#}
+{%- set redelivered = '(select redelivered_orders.order_ref from redelivered_orders)' %}
+{%- set read_events = unseen ~ (' or order_ref in ' ~ redelivered if rescan else '') %}
+{%- set not_redelivered = ' and order_ref not in ' ~ redelivered if rescan else '' %}
 {%- endif %}
 with
 
@@ -32,7 +33,7 @@ web_events as (
     select * from {{ ref('stg_web__events') }}
 ),
 
-{% if incremental -%}
+{% if incremental and rescan -%}
 redelivered_orders as (
     {{ redelivered_orders_sql }}
 ),
@@ -63,9 +64,7 @@ kept_first_events as (
         event_id,
         last_batch_id as _batch_id
     from {{ this }}
-    where
-        order_ref in (select purchase_events.order_ref from purchase_events)
-        and order_ref not in (select redelivered_orders.order_ref from redelivered_orders)
+    where order_ref in (select purchase_events.order_ref from purchase_events){{ not_redelivered }}
 ),
 
 {% endif -%}
