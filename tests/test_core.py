@@ -244,12 +244,16 @@ def test_incremental_equals_full_refresh_and_replay_verifies_it(wh: Target) -> N
 
 
 def uniqueness_test_passes(
-    wh: Target, model: str, watermark: int | None, tmp_path: Path
+    wh: Target,
+    model: str,
+    watermark: int | None,
+    tmp_path: Path,
+    test_name: str = "unique_combination",
 ) -> tuple[bool, str]:
-    """Run the model's unique_combination test, scoped as `shoplog build` scopes it (the
-    watermark in the environment) or, without a watermark, over every row."""
+    """Run the model's one uniqueness test of that name, scoped as `shoplog build` scopes it
+    (the watermark in the environment) or, without a watermark, over every row."""
     result = run_dbt(
-        ["test", "--select", f"{model},test_name:unique_combination"],
+        ["test", "--select", f"{model},test_name:{test_name}"],
         wh,
         target_path=tmp_path / "target",
         env=scoped_tests_env(watermark),
@@ -340,6 +344,42 @@ def test_scoped_uniqueness_test_on_a_key_with_the_batch_column_reads_only_new_ba
             execute(wh, f"insert into {table} select * from quarantine.saved_row")
             execute(wh, "drop table quarantine.saved_row")
     assert uniqueness_test_passes(wh, "qua_web__events", None, tmp_path)[0]
+
+
+def test_scoped_unique_test_checks_the_new_rows_values_against_every_row(
+    wh: Target, tmp_path: Path
+) -> None:
+    """dbt's `unique` on a model whose changed rows carry a new batch (int_orders_unioned's
+    order_key) reads, in an incremental build, only the rows sharing a value with a new row:
+    a new row repeating an old key fails it, an old row doubled behind dbt's back is left to
+    the full check."""
+    table = "intermediate.int_orders_unioned"
+    saved = "intermediate.saved_order"
+    watermark = built_watermark(wh)
+    assert watermark is not None
+    oldest = scalar(wh, f"select min(last_batch_id) from {table}")
+    key = scalar(wh, f"select min(order_key) from {table} where last_batch_id = {oldest}")
+    execute(wh, f"create table {saved} as select * from {table} where order_key = '{key}'")
+
+    def unique_passes(watermark: int | None) -> bool:
+        passed, _ = uniqueness_test_passes(wh, "int_orders_unioned", watermark, tmp_path, "unique")
+        return passed
+
+    try:
+        assert unique_passes(watermark) and unique_passes(None)
+        for copy_batch, caught_when_scoped in ((watermark + 1000, True), (oldest, False)):
+            execute(wh, f"update {saved} set last_batch_id = {copy_batch}")
+            execute(wh, f"insert into {table} select * from {saved}")
+            try:
+                assert unique_passes(watermark) is not caught_when_scoped, copy_batch
+                assert not unique_passes(None)
+            finally:  # back to the one original row
+                execute(wh, f"delete from {table} where order_key = '{key}'")
+                execute(wh, f"update {saved} set last_batch_id = {oldest}")
+                execute(wh, f"insert into {table} select * from {saved}")
+    finally:
+        execute(wh, f"drop table {saved}")
+    assert scalar(wh, f"select count(*) from {table} where order_key = '{key}'") == 1
 
 
 def test_build_tests_read_only_the_new_rows_of_log_models(wh: Target, tmp_path: Path) -> None:

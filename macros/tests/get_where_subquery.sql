@@ -7,8 +7,10 @@
     accepted_values, relationships, expression_is_true: each row passes or fails alone) read
     only the rows of newer batches: the older rows were tested when they were written. Without
     the watermark (a full build, `shoplog quality`) every row is read, so the quality suite
-    still checks everything, e.g. old rows against a seed that changed since. Tests across rows
-    (unique_combination) scope themselves; a test's own `where` config still applies. -#}
+    still checks everything, e.g. old rows against a seed that changed since. dbt's `unique`
+    reads the rows sharing their value with a new row: a new row colliding with an old one
+    still fails, and the old rows are not counted again. unique_combination scopes itself; a
+    test's own `where` config still applies. -#}
 {% macro default__get_where_subquery(relation) -%}
     {#- one macro, not two: the test context that dispatches here resolves no other macro of
         this project, so the watermark lookup below repeats test_unique_combination's -#}
@@ -27,8 +29,14 @@
         {%- if new_after is none and env_var('SHOPLOG_TESTS_NEW_BATCHES_AFTER', '') -%}
             {%- set new_after = env_var('SHOPLOG_TESTS_NEW_BATCHES_AFTER') -%}
         {%- endif -%}
-        {%- if test_name in row_wise and batch_column and new_after is not none -%}
-            {%- do conditions.append(batch_column ~ ' > ' ~ (new_after | int)) -%}
+        {%- if batch_column and new_after is not none -%}
+            {%- set new_rows = batch_column ~ ' > ' ~ (new_after | int) -%}
+            {%- if test_name in row_wise -%}
+                {%- do conditions.append(new_rows) -%}
+            {%- elif test_name == 'unique' -%}
+                {%- do conditions.append(model.column_name ~ ' in (select ' ~ model.column_name
+                    ~ ' from ' ~ relation ~ ' where ' ~ new_rows ~ ')') -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- if conditions -%}
