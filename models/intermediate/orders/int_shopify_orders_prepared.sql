@@ -8,13 +8,15 @@
 {{ config(**shoplog.log_incremental_config(
     unique_key='source_order_id', batch_column='last_batch_id',
     on_schema_change='append_new_columns')) }}
+-- Both inputs are read twice: inlined, so that PostgreSQL reads the new batches through the
+-- batch indexes instead of materializing all of each first (3.4 s against 0.2 s at 10 M).
 with
 
-orders as (
+orders as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('stg_shopify__orders') }}
 ),
 
-first_purchase_events as (
+first_purchase_events as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_order_first_purchase_events') }}
 ),
 

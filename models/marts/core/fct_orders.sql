@@ -9,9 +9,11 @@
 {{ config(**shoplog.log_incremental_config(
     unique_key='order_key', batch_column='last_batch_id',
     on_schema_change='append_new_columns')) }}
+-- orders is read twice: inlined, so that PostgreSQL reads the changed orders through the
+-- batch index instead of materializing every order first.
 with
 
-orders as (
+orders as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_orders_unioned') }}
 ),
 
