@@ -9,14 +9,21 @@
     cutoff is computed for every customer; the training cutoffs only for the customers whose
     orders or sessions changed. -#}
 
-{#- The models' config: rows appended after the pre-hook's delete. -#}
-{% macro customer_rows_incremental_config(cutoff_columns) -%}
+{#- The models' config: rows appended after the pre-hook's delete. work_mem (optional): the
+    PostgreSQL sort and hash memory of the model's transaction (macro work_mem). -#}
+{% macro customer_rows_incremental_config(cutoff_columns, work_mem=none) -%}
+    {%- set pre_hooks = [] -%}
+    {%- if work_mem -%}
+        {%- do pre_hooks.append("{{ shoplog.work_mem('" ~ work_mem ~ "') }}") -%}
+    {%- endif -%}
+    {%- do pre_hooks.append(
+        "{{ shoplog.delete_changed_customer_rows(ref('ml_customer_activity_digests'), "
+        ~ "ref('ml_cutoffs'), " ~ cutoff_columns | tojson ~ ") }}") -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'on_schema_change': 'append_new_columns',
-        'pre_hook': "{{ shoplog.delete_changed_customer_rows(ref('ml_customer_activity_digests'), "
-            ~ "ref('ml_cutoffs'), " ~ cutoff_columns | tojson ~ ") }}",
+        'pre_hook': pre_hooks,
     }) }}
 {%- endmacro %}
 

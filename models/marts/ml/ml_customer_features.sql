@@ -4,7 +4,10 @@
 -- once they have an order or a session before it. Nothing at or after a cutoff is read.
 -- Incremental: a build computes only the rows of customers whose inputs changed and of new
 -- cutoffs (macros/ml/customer_rows_to_rebuild.sql); the others stay as built.
-{{ config(**shoplog.customer_rows_incremental_config(['cutoff_date', 'is_training'])) }}
+-- PostgreSQL: its sessions before each cutoff (3.8 M rows at 10 M events, +1 %) sort on disk
+-- at the default 4 MB; with var('ml_features_work_mem') the query took 5.5 s, not 7.4 s.
+{{ config(**shoplog.customer_rows_incremental_config(
+    ['cutoff_date', 'is_training'], work_mem=var('ml_features_work_mem'))) }}
 {%- set windows = [7, 30, 90] %}
 
 with
