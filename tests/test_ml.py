@@ -358,6 +358,22 @@ def test_ml_tables_built_before_the_digest_column_are_computed_again(
             assert rows(scratch, relation) == expected[relation], relation
 
 
+def test_ml_customer_features_sets_its_work_mem_on_postgres(ml: Target, tmp_path: Path) -> None:
+    """var ml_features_work_mem reaches PostgreSQL through the model's pre-hook: a size the
+    server refuses fails the model there. DuckDB manages its own memory and ignores it."""
+    with copy_of(ml, tmp_path) as scratch:
+        result = run_dbt(
+            ["run", "--select", "ml_customer_features", "--vars", "{ml_features_work_mem: lots}"],
+            scratch,
+            target_path=tmp_path / "dbt",
+        )
+        if scratch.pg_dsn is None:
+            assert result.ok, result.failure_summary()
+        else:
+            assert not result.ok
+            assert 'invalid value for parameter "work_mem"' in result.failure_summary()
+
+
 # --- training ----------------------------------------------------------------------------
 
 
