@@ -965,3 +965,54 @@ def test_a_hanging_webhook_never_blocks_or_fails_the_alert(
     assert time.monotonic() - started < WEBHOOK_TIMEOUT_S + 5
     assert [a["message"] for a in read_alerts(wh)] == ["webhook hangs"]
     server.server_close()
+
+
+def order_customers_as_a_full_refresh_gives(
+    wh: Target, dbt_args: list[str], tmp_path: Path
+) -> None:
+    """int_order_customers as the incremental runs left it equals the same model rebuilt whole
+    from the same inputs (dbt_args: more arguments for that rebuild, such as --vars)."""
+    rows = "select * from intermediate.int_order_customers order by order_key"
+    incremental = query(wh, rows)
+    rebuilt = run_dbt(
+        ["run", "--select", "int_order_customers", "--full-refresh", *dbt_args],
+        wh,
+        target_path=tmp_path / "target",
+    )
+    assert rebuilt.ok, rebuilt.output_tail
+    assert query(wh, rows) == incremental
+
+
+def test_order_customers_are_resolved_again_for_changed_identities_and_junk_rules(
+    wh: Target, tmp_path: Path
+) -> None:
+    """An incremental run of int_order_customers leaves an order it has no reason to revisit
+    as built (a value changed behind dbt's back stays), and resolves every order again when
+    the junk rules change. A degree cap of 0 makes every linked identifier junk, so every
+    order loses its customer; the default cap frees them again, which no built row can show
+    (none names a junk identifier): only the rules' digest brings the customers back. After
+    each run the model equals a full refresh under the same rules."""
+    first_resolved = "select min(order_key) from intermediate.int_order_customers"
+    untouched = scalar(wh, f"{first_resolved} where customer_key is not null")
+    batch_of = (
+        "select last_batch_id from intermediate.int_order_customers"
+        f" where order_key = '{untouched}'"
+    )
+    built_batch = scalar(wh, batch_of)
+    set_batch = "update intermediate.int_order_customers set last_batch_id = {}"
+    execute(wh, set_batch.format(-1) + f" where order_key = '{untouched}'")
+    run = ["run", "--select", "+int_order_customers"]
+    ran = run_dbt(run, wh, target_path=tmp_path / "target")
+    assert ran.ok, ran.output_tail
+    assert scalar(wh, batch_of) == -1
+    execute(wh, set_batch.format(built_batch) + f" where order_key = '{untouched}'")
+
+    everything_junk = ["--vars", "{identity_max_degree: 0}"]
+    unresolved = "select count(*) from intermediate.int_order_customers where customer_key is null"
+    before = scalar(wh, unresolved)
+    for dbt_args in (everything_junk, []):
+        ran = run_dbt([*run, *dbt_args], wh, target_path=tmp_path / "target")
+        assert ran.ok, ran.output_tail
+        assert (scalar(wh, unresolved) > before) == bool(dbt_args)
+        order_customers_as_a_full_refresh_gives(wh, dbt_args, tmp_path)
+    assert scalar(wh, unresolved) == before
