@@ -582,8 +582,10 @@ def test_an_incremental_run_moves_the_orders_of_customers_an_identity_merges(
     """fct_orders recomputes only the orders changed in new batches and the orders whose
     customer changed. A new identify event that joins one customer's browser to another
     customer's email makes the two one customer: every order of both then carries the one key
-    left, although no order changed, exactly as a full refresh gives. An order of a third
-    customer is not rewritten: a value changed behind dbt's back stays until a full refresh.
+    left, although no order changed, exactly as a full refresh gives. dim_customers drops the
+    customer merged away and computes the merged one again. An order of a third customer and
+    that customer's dim_customers row are not rewritten: a value changed behind dbt's back
+    stays until a full refresh.
     (Before the live view's test: its extra day of events names existing orders from other
     browsers, which int_order_customers' tests rightly reject in a whole build.)"""
     with_orders = "customer_key in (select customer_key from marts.fct_orders)"
@@ -608,6 +610,10 @@ def test_an_incremental_run_moves_the_orders_of_customers_an_identity_merges(
     )
     tamper = f"update marts.fct_orders set order_name = 'tampered' where order_key = '{tampered}'"
     execute(wh, tamper)
+    # and a value of that order's customer in dim_customers, which the build has no reason to
+    # compute again either
+    third = scalar(wh, f"select customer_key from marts.fct_orders where order_key = '{tampered}'")
+    execute(wh, f"update marts.dim_customers set email = 'tampered' where customer_key = '{third}'")
     last_seen = scalar(
         wh, f"select max(client_ts) from staging.stg_web__events where anonymous_id = '{browser}'"
     )
@@ -656,11 +662,24 @@ def test_an_incremental_run_moves_the_orders_of_customers_an_identity_merges(
     assert scalar(wh, unchanged) < new_batch
     tampered_name = f"select order_name from marts.fct_orders where order_key = '{tampered}'"
     assert scalar(wh, tampered_name) == "tampered"
+    tampered_email = f"select email from marts.dim_customers where customer_key = '{third}'"
+    assert scalar(wh, tampered_email) == "tampered"
+    # dim_customers: the customer merged away is gone, the merged one holds every order
+    customers = "select customer_key, orders from marts.dim_customers where "
+    assert query(wh, f"{customers} {both}") == [
+        (
+            merged,
+            scalar(wh, f"select count(*) from marts.fct_orders where {both} and counts_as_revenue"),
+        )
+    ]
     rows = f"select * from marts.fct_orders where {both} order by order_key"
-    incremental = query(wh, rows)
-    build(wh, select="fct_orders", full_refresh=True)
+    dim_rows = f"select * from marts.dim_customers where customer_key != '{third}' order by 1"
+    incremental, incremental_dim = query(wh, rows), query(wh, dim_rows)
+    build(wh, select="fct_orders dim_customers", full_refresh=True)
     assert scalar(wh, tampered_name) != "tampered"
+    assert scalar(wh, tampered_email) != "tampered"
     assert query(wh, rows) == incremental
+    assert query(wh, dim_rows) == incremental_dim
 
 
 def test_live_view_shows_events_loaded_after_the_last_build(wh: Target, tmp_path: Path) -> None:

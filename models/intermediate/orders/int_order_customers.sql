@@ -39,7 +39,7 @@ identity_rules as (
     select
         {{ dbt.hash(dbt.concat([
             "'identity_max_degree " ~ var('identity_max_degree') ~ "|'",
-            "coalesce(" ~ shoplog.set_digest(shoplog.digest_text(
+            "coalesce(" ~ shoplog.portable_set_digest(shoplog.digest_text(
                 ['identifier_type', 'identifier_value'], prefix='blocked')) ~ ", '')",
         ])) }} as identity_rules_digest
     from blocklist

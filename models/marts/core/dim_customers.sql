@@ -2,9 +2,25 @@
 -- of each kind they are known by, a contact email and phone, when they were first and last
 -- seen (web sessions of their browsers, orders), their first and last order, orders and net
 -- revenue (the orders that count as revenue), and the channels they bought on.
+--
+-- Incremental: a run computes again only the customers whose row can have changed, and
+-- deletes the customers that no longer exist (merged into another, or given another key):
+--   1. the customers whose identifiers or set of orders differ from those the row was built
+--      from (inputs_digest: merges, splits, new anchors, orders moved between customers);
+--   2. the customers of an order, a web session or an identifier occurrence in a batch newer
+--      than the row's inputs (an order's fields, sessions and sightings change only so).
+{{ config(
+    pre_hook="{{ shoplog.delete_gone_customers(ref('int_customer_identifiers')) }}",
+    **shoplog.log_incremental_config(
+        unique_key='customer_key', batch_column='last_batch_id',
+        on_schema_change='append_new_columns')
+) }}
+-- depends_on: {{ ref('int_identifiers_observed') }}
+{%- set incremental = is_incremental() and execute
+    and shoplog.has_column(this, 'inputs_digest') %}
 with
 
-customer_identifiers as (
+all_customer_identifiers as (
     select * from {{ ref('int_customer_identifiers') }}
 ),
 
@@ -24,6 +40,94 @@ sessions as (
     select * from {{ ref('fct_sessions') }}
 ),
 
+all_customer_orders as (
+    select
+        order_customers.customer_key,
+        orders.*
+    from orders
+    inner join order_customers
+        on orders.order_key = order_customers.order_key
+    where order_customers.customer_key is not null
+),
+
+digest_lines as (
+    -- what a customer is made of: their identifiers and their orders
+    select
+        customer_key,
+        {{ shoplog.digest_text(['identifier_type', 'identifier_value'], prefix='identifier') }}
+            as digest_line
+    from all_customer_identifiers
+    union all
+    select
+        customer_key,
+        {{ shoplog.digest_text(['order_key'], prefix='order') }}
+    from all_customer_orders
+),
+
+digests as (
+    select
+        customer_key,
+        {{ shoplog.portable_set_digest('digest_line') }} as inputs_digest
+    from digest_lines
+    group by customer_key
+),
+
+{% if incremental -%}
+changed_customers as (
+    select digests.customer_key
+    from digests
+    left join {{ this }} as built
+        on digests.customer_key = built.customer_key
+    where built.inputs_digest is distinct from digests.inputs_digest
+    union
+    select all_customer_orders.customer_key
+    from all_customer_orders
+    where {{ shoplog.unseen_batches(batch_column='last_batch_id') }}
+    union
+    select all_customer_identifiers.customer_key
+    from sessions
+    inner join all_customer_identifiers
+        on
+            all_customer_identifiers.identifier_type = 'anonymous_id'
+            and sessions.anonymous_id = all_customer_identifiers.identifier_value
+    where
+        {{ shoplog.unseen_batches(
+            batch_column='sessions.last_batch_id', built_column='last_batch_id') }}
+    union
+    select all_customer_identifiers.customer_key
+    from {{ ref('int_identifiers_observed') }} as observed
+    inner join all_customer_identifiers
+        on
+            observed.identifier_type = all_customer_identifiers.identifier_type
+            and observed.identifier_value = all_customer_identifiers.identifier_value
+    where
+        {{ shoplog.unseen_batches(
+            batch_column='observed._batch_id', built_column='last_batch_id') }}
+),
+
+customer_identifiers as (
+    select all_customer_identifiers.*
+    from all_customer_identifiers
+    inner join changed_customers
+        on all_customer_identifiers.customer_key = changed_customers.customer_key
+),
+
+customer_orders as (
+    select all_customer_orders.*
+    from all_customer_orders
+    inner join changed_customers
+        on all_customer_orders.customer_key = changed_customers.customer_key
+),
+{%- else -%}
+customer_identifiers as (
+    select * from all_customer_identifiers
+),
+
+customer_orders as (
+    select * from all_customer_orders
+),
+{%- endif %}
+
 identifier_counts as (
     select
         customer_key,
@@ -37,16 +141,6 @@ identifier_counts as (
         sum(case when identifier_type = 'anonymous_id' then 1 else 0 end) as browsers
     from customer_identifiers
     group by customer_key
-),
-
-customer_orders as (
-    select
-        order_customers.customer_key,
-        orders.*
-    from orders
-    inner join order_customers
-        on orders.order_key = order_customers.order_key
-    where order_customers.customer_key is not null
 ),
 
 contact_candidates as (
@@ -99,7 +193,8 @@ order_totals as (
             as online_store_orders,
         sum(case when counts_as_revenue and channel = 'marketplace' then 1 else 0 end)
             as marketplace_orders,
-        sum(case when counts_as_revenue then net_amount_usd else 0 end) as net_revenue_usd
+        sum(case when counts_as_revenue then net_amount_usd else 0 end) as net_revenue_usd,
+        max(last_batch_id) as last_batch_id
     from customer_orders
     group by customer_key
 ),
@@ -109,7 +204,8 @@ browser_sessions as (
         customer_identifiers.customer_key,
         min(sessions.session_started_at) as first_session_at,
         max(sessions.session_ended_at) as last_session_at,
-        count(*) as web_sessions
+        count(*) as web_sessions,
+        max(sessions.last_batch_id) as last_batch_id
     from sessions
     inner join customer_identifiers
         on
@@ -152,8 +248,13 @@ customers as (
         coalesce(order_totals.net_revenue_usd, 0) as net_revenue_usd,
         browser_sessions.first_session_at,
         browser_sessions.last_session_at,
-        coalesce(browser_sessions.web_sessions, 0) as web_sessions
+        coalesce(browser_sessions.web_sessions, 0) as web_sessions,
+        order_totals.last_batch_id as orders_last_batch_id,
+        browser_sessions.last_batch_id as sessions_last_batch_id,
+        digests.inputs_digest
     from identifier_counts
+    inner join digests
+        on identifier_counts.customer_key = digests.customer_key
     left join contacts
         on identifier_counts.customer_key = contacts.customer_key
     left join order_totals
@@ -197,5 +298,12 @@ select
         when online_store_orders > 0 then 'online_store'
         when marketplace_orders > 0 then 'marketplace'
     end as varchar(40)) as channels,
-    cast(web_sessions as bigint) as web_sessions
+    cast(web_sessions as bigint) as web_sessions,
+    cast(coalesce(case
+        when sessions_last_batch_id is null then orders_last_batch_id
+        when orders_last_batch_id is null then sessions_last_batch_id
+        when sessions_last_batch_id > orders_last_batch_id then sessions_last_batch_id
+        else orders_last_batch_id
+    end, 0) as bigint) as last_batch_id,
+    cast(inputs_digest as varchar(32)) as inputs_digest
 from customers
