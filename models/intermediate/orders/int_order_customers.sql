@@ -82,17 +82,10 @@ changed_orders as (
     where built.identity_rules_digest != identity_rules.identity_rules_digest
 ),
 
+{% endif -%}
 orders as (
-    select all_orders.*
-    from all_orders
-    inner join changed_orders
-        on all_orders.order_key = changed_orders.order_key
+    {{- shoplog.rows_to_compute('all_orders', 'changed_orders', 'order_key', incremental) }}
 ),
-{%- else -%}
-orders as (
-    select * from all_orders
-),
-{%- endif %}
 
 order_identifiers as (
     select

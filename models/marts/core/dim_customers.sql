@@ -105,28 +105,16 @@ changed_customers as (
             batch_column='observed._batch_id', built_column='last_batch_id') }}
 ),
 
+{% endif -%}
 customer_identifiers as (
-    select all_customer_identifiers.*
-    from all_customer_identifiers
-    inner join changed_customers
-        on all_customer_identifiers.customer_key = changed_customers.customer_key
+    {{- shoplog.rows_to_compute(
+        'all_customer_identifiers', 'changed_customers', 'customer_key', incremental) }}
 ),
 
 customer_orders as (
-    select all_customer_orders.*
-    from all_customer_orders
-    inner join changed_customers
-        on all_customer_orders.customer_key = changed_customers.customer_key
+    {{- shoplog.rows_to_compute(
+        'all_customer_orders', 'changed_customers', 'customer_key', incremental) }}
 ),
-{%- else -%}
-customer_identifiers as (
-    select * from all_customer_identifiers
-),
-
-customer_orders as (
-    select * from all_customer_orders
-),
-{%- endif %}
 
 identifier_counts as (
     select
