@@ -583,9 +583,10 @@ def test_an_incremental_run_moves_the_orders_of_customers_an_identity_merges(
     customer changed. A new identify event that joins one customer's browser to another
     customer's email makes the two one customer: every order of both then carries the one key
     left, although no order changed, exactly as a full refresh gives. dim_customers drops the
-    customer merged away and computes the merged one again. An order of a third customer and
-    that customer's dim_customers row are not rewritten: a value changed behind dbt's back
-    stays until a full refresh.
+    customer merged away and computes the merged one again, and so does
+    ml_customer_activity_digests. An order of a third customer and that customer's
+    dim_customers and ml_customer_activity_digests rows are not rewritten: a value changed
+    behind dbt's back stays until a full refresh.
     (Before the live view's test: its extra day of events names existing orders from other
     browsers, which int_order_customers' tests rightly reject in a whole build.)"""
     with_orders = "customer_key in (select customer_key from marts.fct_orders)"
@@ -614,6 +615,15 @@ def test_an_incremental_run_moves_the_orders_of_customers_an_identity_merges(
     # compute again either
     third = scalar(wh, f"select customer_key from marts.fct_orders where order_key = '{tampered}'")
     execute(wh, f"update marts.dim_customers set email = 'tampered' where customer_key = '{third}'")
+    digest_of_third = (
+        f"select inputs_digest from ml.ml_customer_activity_digests where customer_key = '{third}'"
+    )
+    assert len(query(wh, digest_of_third)) == 1
+    execute(
+        wh,
+        "update ml.ml_customer_activity_digests set inputs_digest = 'tampered'"
+        f" where customer_key = '{third}'",
+    )
     last_seen = scalar(
         wh, f"select max(client_ts) from staging.stg_web__events where anonymous_id = '{browser}'"
     )
@@ -672,14 +682,20 @@ def test_an_incremental_run_moves_the_orders_of_customers_an_identity_merges(
             scalar(wh, f"select count(*) from marts.fct_orders where {both} and counts_as_revenue"),
         )
     ]
+    # ml_customer_activity_digests follows dim_customers: the merged customer's row alone
+    digest_keys = f"select customer_key from ml.ml_customer_activity_digests where {both}"
+    assert query(wh, digest_keys) == [(merged,)]
+    assert scalar(wh, digest_of_third) == "tampered"
     rows = f"select * from marts.fct_orders where {both} order by order_key"
-    dim_rows = f"select * from marts.dim_customers where customer_key != '{third}' order by 1"
-    incremental, incremental_dim = query(wh, rows), query(wh, dim_rows)
-    build(wh, select="fct_orders dim_customers", full_refresh=True)
+    others = f"where customer_key != '{third}' order by 1"
+    dim_rows = f"select * from marts.dim_customers {others}"
+    digest_rows = f"select * from ml.ml_customer_activity_digests {others}"
+    incremental = [query(wh, sql) for sql in (rows, dim_rows, digest_rows)]
+    build(wh, select="fct_orders dim_customers ml_customer_activity_digests", full_refresh=True)
     assert scalar(wh, tampered_name) != "tampered"
     assert scalar(wh, tampered_email) != "tampered"
-    assert query(wh, rows) == incremental
-    assert query(wh, dim_rows) == incremental_dim
+    assert scalar(wh, digest_of_third) != "tampered"
+    assert [query(wh, sql) for sql in (rows, dim_rows, digest_rows)] == incremental
 
 
 def test_live_view_shows_events_loaded_after_the_last_build(wh: Target, tmp_path: Path) -> None:

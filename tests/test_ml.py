@@ -296,6 +296,9 @@ def test_incremental_ml_builds_equal_a_full_build_and_recompute_only_what_change
     )
     for relation in ("ml.ml_customer_features", "ml.ml_training_set"):
         assert ml_rows(fresh, relation) == ml_rows(ml, relation), relation
+    # (customer_version holds batch ids, which differ between the two loads' orders)
+    digests = "select customer_key, inputs_digest from ml.ml_customer_activity_digests order by 1"
+    assert query(fresh, digests) == query(ml, digests)
 
     # one customer's revenue order changes; a row of another is tampered with
     changed = scalar(
@@ -308,10 +311,14 @@ def test_incremental_ml_builds_equal_a_full_build_and_recompute_only_what_change
         "select min(customer_key) from ml.ml_training_set "
         f"where customer_key <> '{changed}' and orders_total > 0",
     )
+    # (a batch that changes an order also raises its customer's last_batch_id, which is how
+    # ml_customer_activity_digests learns of it)
     execute(
         fresh,
         "update marts.fct_orders set net_amount_usd = net_amount_usd + 1000 "
         f"where customer_key = '{changed}' and counts_as_revenue",
+        "update marts.dim_customers set last_batch_id = last_batch_id + 1 "
+        f"where customer_key = '{changed}'",
         f"update ml.ml_training_set set orders_total = 999 where customer_key = '{untouched}'",
         f"update ml.ml_customer_features set orders_total = 999 where customer_key = '{untouched}'",
     )

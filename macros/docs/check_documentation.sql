@@ -4,8 +4,13 @@
 {% macro check_documentation() -%}
     {%- if execute and flags.WHICH in ('build', 'run') -%}
         {%- set problems = [] -%}
+        {%- set nodes = [] -%}
         {%- for node in graph.nodes.values()
                 if node.resource_type in ('model', 'seed') and node.package_name == 'shoplog' -%}
+            {%- do nodes.append(node) -%}
+        {%- endfor -%}
+        {%- set built = shoplog.built_columns(nodes) -%}
+        {%- for node in nodes -%}
             {%- if not (node.description or '') | trim -%}
                 {%- do problems.append(node.name ~ ' has no description') -%}
             {%- endif -%}
@@ -13,17 +18,11 @@
             {%- for name, column in node.columns.items() -%}
                 {%- do documented.update({name | lower: (column.description or '') | trim}) -%}
             {%- endfor -%}
-            {%- set relation = adapter.get_relation(
-                    database=node.database, schema=node.schema,
-                    identifier=node.alias or node.name) -%}
-            {%- if relation is not none -%}
-                {%- for column in adapter.get_columns_in_relation(relation) -%}
-                    {%- set name = column.name | lower -%}
-                    {%- if name != '_dedupe_rank' and not documented.get(name) -%}
-                        {%- do problems.append(node.name ~ '.' ~ name ~ ' has no description') -%}
-                    {%- endif -%}
-                {%- endfor -%}
-            {%- endif -%}
+            {%- for name in built.get(node.unique_id, []) -%}
+                {%- if name != '_dedupe_rank' and not documented.get(name) -%}
+                    {%- do problems.append(node.name ~ '.' ~ name ~ ' has no description') -%}
+                {%- endif -%}
+            {%- endfor -%}
         {%- endfor -%}
         {%- if problems -%}
             {{ exceptions.raise_compiler_error(

@@ -23,11 +23,13 @@
     and shoplog.has_column(this, 'identity_rules_digest') %}
 with
 
-all_orders as (
+-- both inlined on PostgreSQL: it computes a CTE read twice whole, before any filter, and cannot
+-- estimate joins over it (the incremental query took 18 to 41 s materialized, 3.5 s inlined)
+all_orders as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_orders_unioned') }}
 ),
 
-customer_identifiers as (
+customer_identifiers as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_customer_identifiers') }}
 ),
 

@@ -20,7 +20,9 @@
     and shoplog.has_column(this, 'inputs_digest') %}
 with
 
-all_customer_identifiers as (
+-- CTEs read more than once are inlined on PostgreSQL, which otherwise computes each whole
+-- before any filter of its readers and cannot estimate joins over them
+all_customer_identifiers as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_customer_identifiers') }}
 ),
 
@@ -28,26 +30,17 @@ identity_nodes as (
     select * from {{ ref('int_identity_nodes') }}
 ),
 
-orders as (
+orders as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_orders_unioned') }}
 ),
 
-order_customers as (
+order_customers as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('int_order_customers') }}
+    where customer_key is not null
 ),
 
-sessions as (
+sessions as {{ shoplog.inlined_cte() }}(
     select * from {{ ref('fct_sessions') }}
-),
-
-all_customer_orders as (
-    select
-        order_customers.customer_key,
-        orders.*
-    from orders
-    inner join order_customers
-        on orders.order_key = order_customers.order_key
-    where order_customers.customer_key is not null
 ),
 
 digest_lines as (
@@ -58,10 +51,11 @@ digest_lines as (
             as digest_line
     from all_customer_identifiers
     union all
+    -- (the order keys from int_order_customers alone: no need to read the orders)
     select
         customer_key,
         {{ shoplog.digest_text(['order_key'], prefix='order') }}
-    from all_customer_orders
+    from order_customers
 ),
 
 digests as (
@@ -80,9 +74,13 @@ changed_customers as (
         on digests.customer_key = built.customer_key
     where built.inputs_digest is distinct from digests.inputs_digest
     union
-    select all_customer_orders.customer_key
-    from all_customer_orders
-    where {{ shoplog.unseen_batches(batch_column='last_batch_id') }}
+    select order_customers.customer_key
+    from orders
+    inner join order_customers
+        on orders.order_key = order_customers.order_key
+    where
+        {{ shoplog.unseen_batches(
+            batch_column='orders.last_batch_id', built_column='last_batch_id') }}
     union
     select all_customer_identifiers.customer_key
     from sessions
@@ -111,9 +109,21 @@ customer_identifiers as (
         'all_customer_identifiers', 'changed_customers', 'customer_key', incremental) }}
 ),
 
-customer_orders as (
+customer_order_keys as {{ shoplog.materialized_cte() }}(
     {{- shoplog.rows_to_compute(
-        'all_customer_orders', 'changed_customers', 'customer_key', incremental) }}
+        'order_customers', 'changed_customers', 'customer_key', incremental) }}
+),
+
+customer_orders as (
+    -- the customers' order keys first (materialized on PostgreSQL), then their orders:
+    -- PostgreSQL otherwise joined every order to its customer before picking the changed
+    -- customers' (2.5 s more of 10 s at 10 M)
+    select
+        customer_order_keys.customer_key,
+        orders.*
+    from orders
+    inner join customer_order_keys
+        on orders.order_key = customer_order_keys.order_key
 ),
 
 identifier_counts as (
