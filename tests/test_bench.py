@@ -20,7 +20,7 @@ from warehouse_queries import query
 from flows.bench.floor import floor_statements, run_floor
 from flows.bench.flow import FlowBench
 from flows.bench.measure import measured
-from flows.bench.suite import START, generate_history, split_last_day
+from flows.bench.suite import INCREMENTAL_RUN_RESULTS, START, generate_history, split_last_day
 from flows.dbt_runner import run_dbt
 from flows.engine import ShoplogError, Target
 from flows.load import load_files
@@ -184,3 +184,9 @@ def test_a_kept_workdir_reuses_its_data_but_never_its_warehouse(tmp_path: Path) 
     assert len(documents) == 2 and all(load["figure"] != "0 lines/s" for load in loads)
     steps = [[r["step"] for r in d["rows"]] for d in documents]
     assert "+0 events" not in str(steps) and steps[0] == steps[1]  # the same increment
+    # the incremental build's run_results, kept from before the build with nothing new
+    kept = json.loads((workdir / "duckdb" / INCREMENTAL_RUN_RESULTS).read_text())
+    last = json.loads((workdir / "duckdb" / "target" / "run_results.json").read_text())
+    assert kept["metadata"]["invocation_id"] != last["metadata"]["invocation_id"]
+    assert kept["metadata"]["generated_at"] < last["metadata"]["generated_at"]
+    assert len(kept["results"]) == len(last["results"]) > 100
